@@ -1,0 +1,301 @@
+"""Guilde's settings, driven by environment variables.
+
+Every variable is documented in README.md ("Configuration"). Defaults give a working
+single-machine instance: SQLite in the data folder, mails written to files, no Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import environ
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from guilde.core import ratelimits
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# The data folder holds everything the instance creates: the SQLite database, uploaded
+# files, mails written in development, the generated secret key, the file cache.
+DATA_DIR = Path(env.str("GUILDE_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
+    if from_env := str(env.str("SECRET_KEY", default="")):
+        return from_env
+    key_file = DATA_DIR / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        key = secrets.token_urlsafe(50)
+        out.write(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Public address of the instance, used in e-mails and feeds.
+GUILDE_SITE_URL = env.str("GUILDE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "ninja",
+    "guilde.core",
+    "guilde.accounts",
+    "guilde.home",
+    "guilde.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "guilde.api.middleware.ProblemDetailsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guilde.accounts.middleware.MemberLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database -----------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'guilde.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent use of one SQLite file by web and worker processes: write-ahead log,
+    # waiting instead of failing on a busy database, and write transactions that take
+    # the write lock at BEGIN so two writers never deadlock on a lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# Cache: Redis when REDIS_URL is set (shared by every process and machine); otherwise a
+# file cache in the data folder, which every process of one machine shares, so rate-limit
+# counters hold across web workers.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "guilde",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# Background tasks -----------------------------------------------------------------------
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Extra modules the worker imports so that their periodic jobs are registered (tests).
+GUILDE_SCHEDULER_MODULES: list[str] = env.list("GUILDE_SCHEDULER_MODULES", default=[])
+# Seconds between two scheduler ticks, and the age after which a worker counts as gone.
+GUILDE_SCHEDULER_TICK = env.float("GUILDE_SCHEDULER_TICK", default=1.0)
+GUILDE_WORKER_HEARTBEAT_SECONDS = env.float("GUILDE_WORKER_HEARTBEAT_SECONDS", default=10.0)
+GUILDE_WORKER_STALE_AFTER_SECONDS = env.float("GUILDE_WORKER_STALE_AFTER_SECONDS", default=60.0)
+# Finished task results are deleted after this many days.
+GUILDE_TASK_RESULT_RETENTION_DAYS = env.int("GUILDE_TASK_RESULT_RETENTION_DAYS", default=14)
+
+# E-mail ------------------------------------------------------------------------------------
+
+# Every mail goes through the task queue: the default mailer only enqueues; the worker hands
+# the message to the "delivery" mailer: SMTP from EMAIL_URL (smtp://user:pass@host:587,
+# smtp+tls://..., smtp+ssl://...) or EMAIL_HOST & co., else .eml files in the mail folder.
+GUILDE_MAIL_DIR = DATA_DIR / "mail"
+
+
+def _delivery_mailer() -> dict[str, object]:
+    if email_url := env.str("EMAIL_URL", default=""):
+        parsed = environ.Env.email_url_config(email_url)
+        if not parsed["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+            return {"BACKEND": parsed["EMAIL_BACKEND"]}  # consolemail://, dummymail://
+        return {
+            "BACKEND": parsed["EMAIL_BACKEND"],
+            "OPTIONS": {
+                "host": parsed.get("EMAIL_HOST", "localhost"),
+                "port": parsed.get("EMAIL_PORT", 25),
+                "username": parsed.get("EMAIL_HOST_USER", ""),
+                "password": parsed.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": bool(parsed.get("EMAIL_USE_TLS", False)),
+                "use_ssl": bool(parsed.get("EMAIL_USE_SSL", False)),
+                "timeout": 30,
+            },
+        }
+    if host := env.str("EMAIL_HOST", default=""):
+        return {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": host,
+                "port": env.int("EMAIL_PORT", default=587),
+                "username": env.str("EMAIL_HOST_USER", default=""),
+                "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+                "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+                "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+                "timeout": 30,
+            },
+        }
+    return {
+        "BACKEND": "guilde.core.mail.MailFolderBackend",
+        "OPTIONS": {"file_path": str(GUILDE_MAIL_DIR)},
+    }
+
+
+MAILERS = {
+    "default": {"BACKEND": "guilde.core.mail.QueuedEmailBackend"},
+    "delivery": _delivery_mailer(),
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Guilde <guilde@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Internationalisation -----------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_TZ = True
+
+# Static and uploaded files -------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "build" / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env.str(
+            "GUILDE_STATICFILES_STORAGE",
+            default="whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+
+# Security ----------------------------------------------------------------------------------
+
+# Behind TLS (production), set GUILDE_HTTPS=1: secure cookies, HSTS and the redirect to https.
+GUILDE_HTTPS = env.bool("GUILDE_HTTPS", default=False)
+SESSION_COOKIE_SECURE = GUILDE_HTTPS
+CSRF_COOKIE_SECURE = GUILDE_HTTPS
+LANGUAGE_COOKIE_SECURE = GUILDE_HTTPS
+SECURE_SSL_REDIRECT = GUILDE_HTTPS and env.bool("GUILDE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = 31536000 if GUILDE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = GUILDE_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env.bool("GUILDE_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style without the request's nonce; nothing from another origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# Rate limits: one policy, in guilde/core/ratelimits.py. GUILDE_RATE_LIMITS=bench raises
+# every limit for benchmarks and API fuzzing while keeping the same code paths.
+GUILDE_RATE_LIMITS = env.str("GUILDE_RATE_LIMITS", default="default")
+RATE_LIMITS = ratelimits.policy(GUILDE_RATE_LIMITS)
+# The client address is REMOTE_ADDR unless the instance sits behind this many proxies.
+NINJA_NUM_PROXIES = env.int("GUILDE_NUM_PROXIES", default=0)
+
+# Logging ------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from guilde.accounts.views import set_language
+from guilde.api.urls import urlpatterns as api_urlpatterns
+from guilde.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    *api_urlpatterns,
+    path("", include("guilde.home.urls")),
+]
+
+handler404 = "guilde.core.views.page_not_found"
+handler500 = "guilde.core.views.server_error"

@@ -1,0 +1,17 @@
+"""A URL configuration for tests: the project's routes plus a view that sends a mail."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from config.urls import urlpatterns as project_urlpatterns
+
+
+def send_a_mail(request: HttpRequest) -> HttpResponse:
+    send_mail("Hello", "A mail sent during a request.", None, ["member@example.org"])
+    return HttpResponse("sent")
+
+
+urlpatterns = [path("test/send-mail/", send_a_mail), *project_urlpatterns]
