@@ -13,7 +13,7 @@ TEST_WORKERS ?= auto
 run: install
 	$(BIN)/guilde migrate --noinput
 	$(BIN)/guilde demo
-	$(BIN)/guilde serve
+	GUILDE_STOP_WITH_PARENT=1 $(BIN)/guilde serve
 
 install: $(STAMP) node_modules/.installed build/static/.collected
 

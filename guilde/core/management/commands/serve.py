@@ -3,7 +3,9 @@
 The web server is Granian (WSGI), chosen by measurement (docs/decisions/0003). Each part
 runs in its own process group so that Ctrl-C reaches only this supervisor, which asks
 each child once to stop (SIGTERM), waits for them, and exits. If one part dies, the
-other is stopped too and the exit status says so.
+other is stopped too and the exit status says so. With ``GUILDE_STOP_WITH_PARENT=1``
+(set by ``make run``), the supervisor also stops when its parent goes away, so that
+stopping ``make`` never leaves a server behind.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("GUILDE_WEB_THREADS", 8)),
-            help="Request threads per web process (default 8).",
+            default=int(os.environ.get("GUILDE_WEB_THREADS", 4)),
+            help="Request threads per web process (default 4).",
         )
         parser.add_argument(
             "--task-workers",
@@ -114,7 +116,12 @@ class Supervisor:
             )
             self.say(f"Started {name} (pid {self.children[name].pid}).")
         deadline: float | None = None
+        parent = os.getppid()
+        watch_parent = os.environ.get("GUILDE_STOP_WITH_PARENT") == "1"
         while any(child.poll() is None for child in self.children.values()):
+            if watch_parent and not self.stopping and os.getppid() != parent:
+                self.say("The parent process is gone: stopping.")
+                self._stop_all()
             for name, child in self.children.items():
                 code = child.poll()
                 if code is not None and not self.stopping:
