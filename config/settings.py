@@ -48,6 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public address of the instance, used in e-mails and feeds.
 GUILDE_SITE_URL = env.str("GUILDE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Guilde's apps come before allauth so that their templates override allauth's.
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -55,17 +56,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_htmx",
-    "django_tasks_db",
-    "ninja",
+    "django.contrib.humanize",
     "guilde.core",
     "guilde.accounts",
     "guilde.home",
     "guilde.api",
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
+    "django_htmx",
+    "django_tasks_db",
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "guilde.core.middleware.RetryAfterMiddleware",
     "guilde.api.middleware.ProblemDetailsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "guilde.accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -268,6 +276,51 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Accounts (django-allauth) ---------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home:home"
+ACCOUNT_ADAPTER = "guilde.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Guilde] "
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+ACCOUNT_USERNAME_VALIDATORS = "guilde.accounts.validators.USERNAME_VALIDATORS"
+ACCOUNT_USERNAME_BLACKLIST = [
+    "admin",
+    "administrator",
+    "root",
+    "guilde",
+    "api",
+    "static",
+    "media",
+    "me",
+    "settings",
+    "accounts",
+    "members",
+    "organisations",
+    "communities",
+    "support",
+    "system",
+    "deleted",
+]
+ACCOUNT_USER_DISPLAY = "guilde.accounts.models.member_display"
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if GUILDE_HTTPS else "http"
+# Sessions are recorded at sign-in (to list and end them); not on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -283,6 +336,7 @@ PASSWORD_HASHERS = [
 # every limit for benchmarks and API fuzzing while keeping the same code paths.
 GUILDE_RATE_LIMITS = env.str("GUILDE_RATE_LIMITS", default="default")
 RATE_LIMITS = ratelimits.policy(GUILDE_RATE_LIMITS)
+ACCOUNT_RATE_LIMITS = ratelimits.allauth_rate_limits(RATE_LIMITS)
 # The client address is REMOTE_ADDR unless the instance sits behind this many proxies.
 NINJA_NUM_PROXIES = env.int("GUILDE_NUM_PROXIES", default=0)
 

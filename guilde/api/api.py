@@ -126,6 +126,9 @@ api = build_api(
 )
 
 
+api.add_router("/", "guilde.accounts.api.router")
+
+
 class InstanceOut(Schema):
     name: str
     version: str

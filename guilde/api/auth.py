@@ -12,15 +12,21 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TokenAuthenticator = Callable[[HttpRequest, str], Any | None]
 _token_authenticators: list[TokenAuthenticator] = []
 
 
 def register_token_authenticator(authenticator: TokenAuthenticator) -> None:
-    """``authenticator(request, token)`` returns the member (setting ``request.user``) or None."""
+    """``authenticator(request, token)`` returns the member or None.
+
+    On success it also sets ``request.user`` (so selectors see the member),
+    ``request.guilde_token_id`` (rate limits count per token) and
+    ``request.guilde_token_scope`` (``read`` tokens are refused unsafe methods).
+    """
     if authenticator not in _token_authenticators:
         _token_authenticators.append(authenticator)
 
@@ -33,6 +39,9 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         for authenticator in _token_authenticators:
             if (member := authenticator(request, token)) is not None:
+                scope = getattr(request, "guilde_token_scope", "write")
+                if scope == "read" and request.method not in SAFE_METHODS:
+                    raise AuthorizationError(403, "This token may only read.")
                 return member
         # A token that was sent but is not valid is an error, never anonymous access.
         raise AuthenticationError(401, "The bearer token is not valid.")
@@ -62,4 +71,6 @@ class AnonymousAllowed(APIKeyCookie):
 
 
 member_auth = [TokenAuth(), MemberSessionAuth()]
+# Managing tokens, deleting the account: only from a signed-in browser, never with a token.
+session_only_auth = [MemberSessionAuth()]
 public_auth = [TokenAuth(), MemberSessionAuth(), AnonymousAllowed()]

@@ -1,0 +1,62 @@
+"""How allauth fits the instance's rules: registration mode, invitations, confirmations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from guilde.accounts import services
+from guilde.accounts.models import InstanceSettings, Invitation, User
+
+INVITATION_SESSION_KEY = "guilde_invitation"
+
+
+def session_invitation(request: HttpRequest) -> Invitation | None:
+    plain = request.session.get(INVITATION_SESSION_KEY, "")
+    return services.invitation_for(plain) if plain else None
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth has no type hints
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        mode = InstanceSettings.current().registration_mode
+        if mode == InstanceSettings.Registration.INVITATION:
+            return session_invitation(request) is not None
+        return True
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        instance = InstanceSettings.current()
+        request = self.request
+        if instance.registration_mode == InstanceSettings.Registration.INVITATION and request:
+            invitation = session_invitation(request)
+            if invitation is None or invitation.email.lower() != email.lower():
+                raise forms.ValidationError(_("Use the address your invitation was sent to."))
+        if not instance.allows_email(email):
+            domains = ", ".join(instance.allowed_email_domains)
+            raise forms.ValidationError(
+                _("Sign-up is open to addresses at %(domains)s only.") % {"domains": domains}
+            )
+        return email
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        saved = super().save_user(request, user, form, commit=commit)
+        if commit and (invitation := session_invitation(request)) is not None:
+            services.invitation_accept(invitation=invitation, member=saved)
+            request.session.pop(INVITATION_SESSION_KEY, None)
+        return saved
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        confirmed: bool = super().confirm_email(request, email_address)
+        if isinstance(email_address.user, User):
+            services.affiliations_reconfirm(member=email_address.user)
+        return confirmed
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        from guilde.core.ratelimits import client_address
+
+        return client_address(request)

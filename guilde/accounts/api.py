@@ -1,0 +1,383 @@
+"""API of the accounts app: me, members, organisations, skills, tokens, my data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from guilde.accounts import member_rights, selectors, services
+from guilde.accounts.models import (
+    VISIBLE_FIELDS,
+    DataExport,
+    MemberSkill,
+    PersonalAccessToken,
+    User,
+)
+from guilde.api.auth import member_auth, public_auth, session_only_auth
+from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
+
+router = Router(tags=["members"])
+
+
+def _member(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise HttpError(401, "Sign in first.")
+    return user
+
+
+def _invalid(error: DjangoValidationError) -> HttpError:
+    return HttpError(422, "; ".join(error.messages))
+
+
+# Schemas -------------------------------------------------------------------------------------
+
+
+class AffiliationOut(Schema):
+    organisation_name: str
+    organisation_slug: str
+    role: str
+    confirmed: bool
+
+
+class MemberOut(Schema):
+    """A member as the caller may see them: hidden fields are null."""
+
+    username: str
+    name: str
+    avatar_url: str | None
+    is_placeholder: bool
+    joined: datetime
+    bio: str | None
+    location: str | None
+    time_zone: str | None
+    languages: list[str] | None
+    organisations: list[AffiliationOut] | None
+    skills: list[str] | None
+    interests: list[str] | None
+    learning_goals: list[str] | None
+    open_to_questions: bool | None
+    open_to_mentor: bool | None
+
+
+VisibilityLevel = Literal["everyone", "communities", "private"]
+
+
+class MeOut(MemberOut):
+    email: str
+    field_visibility: dict[str, VisibilityLevel]
+    analytics_consent: bool
+    interface_language: str
+
+
+class MeIn(Schema):
+    """Fields to change; those left out keep their value."""
+
+    display_name: str | None = Field(None, max_length=150)
+    bio: str | None = Field(None, max_length=4000)
+    location: str | None = Field(None, max_length=150)
+    time_zone: str | None = None
+    languages: list[str] | None = Field(None, max_length=20)
+    skills: list[str] | None = Field(None, max_length=30)
+    interests: list[str] | None = Field(None, max_length=30)
+    learning_goals: list[str] | None = Field(None, max_length=30)
+    open_to_questions: bool | None = None
+    open_to_mentor: bool | None = None
+    field_visibility: dict[str, VisibilityLevel] | None = None
+    analytics_consent: bool | None = None
+    interface_language: Literal["", "en", "fr"] | None = None
+
+
+class MemberFilters(Schema):
+    q: str = Field("", max_length=100, description="Part of a name or username.")
+    organisation: str = Field("", max_length=80, description="An organisation's short name.")
+    skill: str = Field("", max_length=90, description="A skill or interest.")
+    language: str = Field("", max_length=12, description="A language code, e.g. fr.")
+    open_to_questions: bool | None = None
+    open_to_mentor: bool | None = None
+
+
+class OrganisationOut(Schema):
+    name: str
+    slug: str
+    description: str
+    website: str
+    public_members: int
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    website: str = Field("", max_length=200)
+    description: str = Field("", max_length=4000)
+
+
+class SkillOut(Schema):
+    name: str
+    slug: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    scope: Literal["read", "write"]
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(..., description="The token itself: shown this once, never again.")
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    scope: Literal["read", "write"] = "read"
+    expires_in_days: int | None = Field(90, ge=1, le=3650, description="null: never expires")
+
+
+class ExportOut(Schema):
+    id: int
+    status: Literal["pending", "ready", "failed"]
+    created_at: datetime
+    expires_at: datetime | None
+    size: int
+
+
+class ClaimIn(Schema):
+    message: str = Field("", max_length=2000)
+
+
+class ClaimOut(Schema):
+    status: Literal["pending", "approved", "declined"]
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _member_out(profile: selectors.MemberProfile) -> dict[str, Any]:
+    return {
+        "username": profile.username,
+        "name": profile.name,
+        "avatar_url": profile.avatar_url,
+        "is_placeholder": profile.is_placeholder,
+        "joined": profile.joined,
+        "bio": profile.bio,
+        "location": profile.location,
+        "time_zone": profile.time_zone,
+        "languages": profile.languages,
+        "organisations": [vars(a) for a in profile.organisations]
+        if profile.organisations is not None
+        else None,
+        "skills": profile.skills,
+        "interests": profile.interests,
+        "learning_goals": profile.learning_goals,
+        "open_to_questions": profile.open_to_questions,
+        "open_to_mentor": profile.open_to_mentor,
+    }
+
+
+def _me_out(member: User) -> dict[str, Any]:
+    profile = selectors.member_profiles(viewer=member, members=[member])[0]
+    return {
+        **_member_out(profile),
+        "email": member.email,
+        "field_visibility": {name: member.visibility_of(name).value for name in VISIBLE_FIELDS},
+        "analytics_consent": member.analytics_consent,
+        "interface_language": member.language,
+    }
+
+
+def _profiles_page(request: HttpRequest, members: Any, params: PageParams) -> dict[str, Any]:
+    page = paginate_queryset(request, members, params, ordering=("username",))
+    profiles = selectors.member_profiles(viewer=request.user, members=page["results"])
+    return {**page, "results": [_member_out(profile) for profile in profiles]}
+
+
+# Me -------------------------------------------------------------------------------------------
+
+
+@router.get("/me", response=MeOut, auth=member_auth, tags=["me"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    """The caller's own profile, with every field and its visibility."""
+    return _me_out(_member(request))
+
+
+@router.patch("/me", response=MeOut, auth=member_auth, tags=["me"])
+def me_update(request: HttpRequest, changes: MeIn) -> dict[str, Any]:
+    """Change the caller's profile; fields left out keep their value."""
+    member = _member(request)
+    given = changes.model_dump(exclude_unset=True)
+    current = _me_out(member)
+    try:
+        services.profile_update(
+            actor=member,
+            member=member,
+            display_name=given.get("display_name", member.display_name) or "",
+            bio=given.get("bio", member.bio) or "",
+            location=given.get("location", member.location) or "",
+            time_zone=given.get("time_zone", member.time_zone) or "",
+            languages=given.get("languages") or current["languages"] or [],
+            open_to_questions=given.get("open_to_questions", member.open_to_questions),
+            open_to_mentor=given.get("open_to_mentor", member.open_to_mentor),
+            field_visibility=given.get("field_visibility") or {},
+            analytics_consent=given.get("analytics_consent", member.analytics_consent),
+            language=given.get("interface_language", member.language) or "",
+        )
+        for kind, key in (
+            (MemberSkill.Kind.SKILL, "skills"),
+            (MemberSkill.Kind.INTEREST, "interests"),
+            (MemberSkill.Kind.LEARNING, "learning_goals"),
+        ):
+            if key in given and given[key] is not None:
+                services.skills_set(actor=member, member=member, kind=kind, names=given[key])
+    except DjangoValidationError as error:
+        raise _invalid(error) from error
+    member.refresh_from_db()
+    return _me_out(member)
+
+
+# Members ----------------------------------------------------------------------------------------
+
+
+@router.get("/members", response=CursorPage[MemberOut], auth=public_auth)
+def member_list(
+    request: HttpRequest, filters: Query[MemberFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """The member directory; filters apply only to what the caller may see."""
+    members = selectors.member_queryset(
+        viewer=request.user,
+        search=filters.q,
+        organisation=filters.organisation,
+        skill=slugify(filters.skill, allow_unicode=True),
+        language=filters.language,
+        open_to_questions=filters.open_to_questions,
+        open_to_mentor=filters.open_to_mentor,
+    )
+    return _profiles_page(request, members, page)
+
+
+@router.get("/members/{username}", response=MemberOut, auth=public_auth)
+def member_detail(request: HttpRequest, username: str) -> dict[str, Any]:
+    return _member_out(selectors.member_get(viewer=request.user, username=username))
+
+
+@router.post("/members/{username}/claim", response=ClaimOut, auth=member_auth)
+def member_claim(request: HttpRequest, username: str, claim: ClaimIn) -> dict[str, str]:
+    """Claim an imported member's contributions as yours."""
+    placeholder = get_object_or_404(User, username=username, is_placeholder=True)
+    try:
+        result = services.claim_request(
+            claimant=_member(request), placeholder=placeholder, message=claim.message
+        )
+    except DjangoValidationError as error:
+        raise _invalid(error) from error
+    return {"status": result.status}
+
+
+# Organisations -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisations", response=CursorPage[OrganisationOut], auth=public_auth, tags=["organisations"]
+)
+def organisation_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    return paginate_queryset(request, selectors.organisation_list(), page, ordering=("slug",))
+
+
+@router.post(
+    "/organisations", response={201: OrganisationOut}, auth=member_auth, tags=["organisations"]
+)
+def organisation_create(request: HttpRequest, data: OrganisationIn) -> Status[Any]:
+    try:
+        created = services.organisation_create(
+            actor=_member(request),
+            name=data.name,
+            website=data.website,
+            description=data.description,
+        )
+    except DjangoValidationError as error:
+        raise _invalid(error) from error
+    return Status(201, selectors.organisation_get(slug=created.slug))
+
+
+@router.get(
+    "/organisations/{slug}", response=OrganisationOut, auth=public_auth, tags=["organisations"]
+)
+def organisation_detail(request: HttpRequest, slug: str) -> Any:
+    return selectors.organisation_get(slug=slug)
+
+
+@router.get(
+    "/organisations/{slug}/members",
+    response=CursorPage[MemberOut],
+    auth=public_auth,
+    tags=["organisations"],
+)
+def organisation_members(
+    request: HttpRequest, slug: str, page: Query[PageParams]
+) -> dict[str, Any]:
+    organisation = selectors.organisation_get(slug=slug)
+    members = selectors.organisation_members(viewer=request.user, organisation=organisation)
+    return _profiles_page(request, members, page)
+
+
+class SkillFilters(Schema):
+    prefix: str = Field("", max_length=80, description="The beginning of a term.")
+
+
+@router.get("/skills", response=list[SkillOut], auth=public_auth, tags=["skills"])
+def skill_list(request: HttpRequest, filters: Query[SkillFilters]) -> Any:
+    """Terms of the shared vocabulary, most used first (for completion)."""
+    return list(selectors.skill_vocabulary(prefix=filters.prefix))
+
+
+# Tokens (session only: a token cannot mint tokens) -----------------------------------------------
+
+
+@router.get("/me/tokens", response=list[TokenOut], auth=session_only_auth, tags=["me"])
+def token_list(request: HttpRequest) -> Any:
+    return list(selectors.token_list(member=_member(request)))
+
+
+@router.post("/me/tokens", response={201: TokenCreated}, auth=session_only_auth, tags=["me"])
+def token_create(request: HttpRequest, data: TokenIn) -> Status[dict[str, Any]]:
+    member = _member(request)
+    expires = timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    try:
+        token, plain = services.token_create(
+            actor=member, member=member, name=data.name, scope=data.scope, expires_in=expires
+        )
+    except DjangoValidationError as error:
+        raise _invalid(error) from error
+    return Status(201, {**TokenOut.model_validate(token).model_dump(), "token": plain})
+
+
+@router.delete("/me/tokens/{token_id}", response={204: None}, auth=session_only_auth, tags=["me"])
+def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
+    member = _member(request)
+    token = get_object_or_404(PersonalAccessToken, pk=token_id, member=member)
+    services.token_revoke(actor=member, token=token)
+    return Status(204, None)
+
+
+# My data --------------------------------------------------------------------------------------
+
+
+@router.get("/me/data-exports", response=list[ExportOut], auth=member_auth, tags=["me"])
+def export_list(request: HttpRequest) -> Any:
+    return list(DataExport.objects.filter(member=_member(request))[:20])
+
+
+@router.post("/me/data-exports", response={202: ExportOut}, auth=member_auth, tags=["me"])
+def export_request(request: HttpRequest) -> Status[DataExport]:
+    """Ask for a copy of all your data; a link is e-mailed when it is ready."""
+    member = _member(request)
+    return Status(202, member_rights.export_request(actor=member, member=member))
