@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -78,12 +78,35 @@ class AffiliationInline(admin.TabularInline[Affiliation, Organisation]):
     fields = ("member", "role", "confirmed_by")
 
 
+class OrganisationAdminForm(forms.ModelForm[Organisation]):
+    new_logo = forms.FileField(
+        label=_("New logo"),
+        required=False,
+        help_text=_("PNG, JPEG, WebP or GIF; cropped to a square and re-encoded."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ("name", "slug", "description", "website", "email_domains")
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    form = OrganisationAdminForm
     list_display = ("name", "slug", "website")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [AffiliationInline]
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if upload := form.cleaned_data.get("new_logo"):
+            try:
+                services.organisation_set_logo(
+                    actor=_admin(request), organisation=obj, upload=upload
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
 
 
 @admin.register(Skill)

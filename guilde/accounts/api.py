@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,6 +18,7 @@ from guilde.accounts.models import (
     VISIBLE_FIELDS,
     DataExport,
     MemberSkill,
+    Organisation,
     PersonalAccessToken,
     User,
 )
@@ -109,7 +111,14 @@ class OrganisationOut(Schema):
     slug: str
     description: str
     website: str
+    logo_url: str | None
     public_members: int
+
+    @staticmethod
+    def resolve_logo_url(organisation: Organisation) -> str | None:
+        if not organisation.logo.name:
+            return None
+        return reverse("accounts:organisation_logo", args=[organisation.slug])
 
 
 class OrganisationIn(Schema):

@@ -251,6 +251,20 @@ def organisation_create(
     return organisation
 
 
+def organisation_set_logo(*, actor: User, organisation: Organisation, upload: IO[bytes]) -> None:
+    """A new logo (administrators): checked, cropped square, re-encoded like avatars."""
+    if not actor.is_staff:
+        raise PermissionDenied(_("Only administrators change logos."))
+    picture = square_thumbnail(upload)
+    old = organisation.logo.name or ""
+    organisation.logo.save(
+        f"{organisation.pk}-{uuid.uuid4().hex}.webp", ContentFile(picture), save=False
+    )
+    organisation.save(update_fields=["logo"])
+    if old:
+        delete_files_on_commit(organisation.logo.storage, [old])
+
+
 def _verified_domains(member: User) -> set[str]:
     return {
         address.rsplit("@", 1)[-1].lower()

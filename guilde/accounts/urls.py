@@ -11,6 +11,7 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("organisations/<slug:slug>/logo/", views.organisation_logo, name="organisation_logo"),
     path("settings/profile/", views.settings_profile, name="settings_profile"),
     path("settings/avatar/", views.settings_avatar, name="settings_avatar"),
     path(

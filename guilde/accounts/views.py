@@ -34,6 +34,7 @@ from guilde.accounts.models import (
     Affiliation,
     DataExport,
     MemberSkill,
+    Organisation,
     PersonalAccessToken,
     User,
 )
@@ -147,6 +148,17 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "accounts/organisation_detail.html",
         {"organisation": organisation, "page": page, "profiles": profiles},
     )
+
+
+@require_GET
+def organisation_logo(request: HttpRequest, slug: str) -> FileResponse:
+    """Organisations are public, and so are their logos."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not organisation.logo.name:
+        raise Http404
+    response = FileResponse(organisation.logo.open("rb"), content_type="image/webp")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @login_required

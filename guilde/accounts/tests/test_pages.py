@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from guilde.accounts import services
@@ -225,3 +226,38 @@ def test_adding_an_organisation_and_an_affiliation(client):
 def test_unknown_and_deleted_members_are_404(client):
     assert client.get("/members/nobody/").status_code == 404
     assert client.get("/api/v1/members/nobody").status_code == 404
+
+
+@pytest.mark.django_db
+def test_administrators_upload_organisation_logos(client):
+    organisation = OrganisationFactory.create(slug="logo-org")
+    with pytest.raises(PermissionDenied):
+        services.organisation_set_logo(
+            actor=MemberFactory.create(),
+            organisation=organisation,
+            upload=upload("l.png", png_bytes()),
+        )
+    admin = MemberFactory.create(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/accounts/organisation/{organisation.pk}/change/",
+        {
+            "name": organisation.name,
+            "slug": "logo-org",
+            "description": "",
+            "website": "",
+            "email_domains": "[]",
+            "new_logo": upload("logo.png", png_bytes()),
+            "affiliations-TOTAL_FORMS": "0",
+            "affiliations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation.refresh_from_db()
+    assert str(organisation.logo.name).endswith(".webp")
+    logo = Client().get("/organisations/logo-org/logo/")
+    assert logo.status_code == 200
+    assert logo["Content-Type"] == "image/webp"
+    assert (
+        "/organisations/logo-org/logo/" in Client().get("/organisations/logo-org/").content.decode()
+    )
