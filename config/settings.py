@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guilde.core",
     "guilde.accounts",
+    "guilde.communities",
     "guilde.home",
     "guilde.api",
     "allauth",

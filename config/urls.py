@@ -15,9 +15,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("guilde.accounts.urls")),
+    path("", include("guilde.communities.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]
 
+handler403 = "guilde.core.views.permission_denied"
 handler404 = "guilde.core.views.page_not_found"
 handler500 = "guilde.core.views.server_error"

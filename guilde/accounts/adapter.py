@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -15,6 +16,31 @@ from guilde.accounts.models import InstanceSettings, Invitation, User
 
 INVITATION_SESSION_KEY = "guilde_invitation"
 
+# Other apps' invitations also open sign-up (a community invitation, say): a permit reads
+# the request (its session) and returns the address it was sent to, or None.
+SignupPermit = Callable[[HttpRequest], str | None]
+LoginHook = Callable[[HttpRequest, User], None]
+_signup_permits: list[SignupPermit] = []
+_login_hooks: list[LoginHook] = []
+
+
+def register_signup_permit(permit: SignupPermit) -> None:
+    if permit not in _signup_permits:
+        _signup_permits.append(permit)
+
+
+def register_login_hook(hook: LoginHook) -> None:
+    """Run ``hook(request, member)`` after each sign-in (to accept a waiting invitation)."""
+    if hook not in _login_hooks:
+        _login_hooks.append(hook)
+
+
+def invited_addresses(request: HttpRequest) -> set[str]:
+    addresses = {permit(request) for permit in _signup_permits}
+    if (invitation := session_invitation(request)) is not None:
+        addresses.add(invitation.email)
+    return {address.lower() for address in addresses if address}
+
 
 def session_invitation(request: HttpRequest) -> Invitation | None:
     plain = request.session.get(INVITATION_SESSION_KEY, "")
@@ -25,17 +51,16 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         mode = InstanceSettings.current().registration_mode
         if mode == InstanceSettings.Registration.INVITATION:
-            return session_invitation(request) is not None
+            return bool(invited_addresses(request))
         return True
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         instance = InstanceSettings.current()
         request = self.request
-        if instance.registration_mode == InstanceSettings.Registration.INVITATION and request:
-            invitation = session_invitation(request)
-            if invitation is None or invitation.email.lower() != email.lower():
-                raise forms.ValidationError(_("Use the address your invitation was sent to."))
+        invitation_only = instance.registration_mode == InstanceSettings.Registration.INVITATION
+        if invitation_only and request and email.lower() not in invited_addresses(request):
+            raise forms.ValidationError(_("Use the address your invitation was sent to."))
         if not instance.allows_email(email):
             domains = ", ".join(instance.allowed_email_domains)
             raise forms.ValidationError(
@@ -55,6 +80,12 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
         if isinstance(email_address.user, User):
             services.affiliations_reconfirm(member=email_address.user)
         return confirmed
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        response = super().post_login(request, user, **kwargs)
+        for hook in _login_hooks:
+            hook(request, user)
+        return response
 
     def get_client_ip(self, request: HttpRequest) -> str:
         from guilde.core.ratelimits import client_address

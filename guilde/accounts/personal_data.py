@@ -95,7 +95,7 @@ classify(
     "accounts.Invitation",
     Handling.CUSTOM,
     "invitations to the member's address are deleted; those they sent stay, as the "
-    "invitees' records",
+    "invitees' records, without their name",
     export_part="invitations_sent",
     owner_field="invited_by",
 )
@@ -113,6 +113,7 @@ def delete_owned_rows(context: DeletionContext) -> None:
     addresses = [a for a in context.identifiers if "@" in a]
     Invitation.objects.filter(email__in=[a.lower() for a in addresses]).delete()
     Invitation.objects.filter(accepted_by=member).update(accepted_by=None)
+    Invitation.objects.filter(invited_by=member).update(invited_by=None)
     EmailAddress.objects.filter(user=member).delete()
 
 

@@ -125,7 +125,7 @@ def _profile(member: User, seen: VisibilityContext) -> MemberProfile:
     )
 
 
-def _with_profile_relations(members: QuerySet[User]) -> QuerySet[User]:
+def with_profile_relations(members: QuerySet[User]) -> QuerySet[User]:
     return members.prefetch_related(
         Prefetch(
             "affiliations",
@@ -147,7 +147,7 @@ def member_profiles(*, viewer: Viewer, members: list[User]) -> list[MemberProfil
 def member_get(*, viewer: Viewer, username: str) -> MemberProfile:
     """One member's profile; deleted accounts and unknown names are a 404."""
     member = (
-        _with_profile_relations(User.objects.filter(deleted_at__isnull=True))
+        with_profile_relations(User.objects.filter(deleted_at__isnull=True))
         .filter(username=username)
         .first()
     )
@@ -191,7 +191,7 @@ def member_queryset(
         )
     if open_to_mentor is not None:
         members = members.filter(visible_q(viewer, "availability"), open_to_mentor=open_to_mentor)
-    return _with_profile_relations(members)
+    return with_profile_relations(members)
 
 
 def organisation_list() -> QuerySet[Organisation]:
@@ -219,7 +219,7 @@ def organisation_get(*, slug: str) -> Organisation:
 
 def organisation_members(*, viewer: Viewer, organisation: Organisation) -> QuerySet[User]:
     """Members of ``organisation`` whose affiliation ``viewer`` may see."""
-    return _with_profile_relations(
+    return with_profile_relations(
         User.objects.real()
         .filter(visible_q(viewer, "organisations"), affiliations__organisation=organisation)
         .order_by("display_name", "username")

@@ -127,6 +127,7 @@ api = build_api(
 
 
 api.add_router("/", "guilde.accounts.api.router")
+api.add_router("/", "guilde.communities.api.router")
 
 
 class InstanceOut(Schema):

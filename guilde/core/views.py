@@ -68,5 +68,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "core/404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/403.html", status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "core/500.html", status=500)

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from guilde.core.testing import count_queries
+from guilde.accounts.tests.factories import MemberFactory
+from guilde.communities.models import Community, Tag
+from guilde.communities.tests.factories import CommunityFactory, MembershipFactory, member_of
+from guilde.core.testing import assert_constant_queries
 
 
 @pytest.mark.django_db
@@ -19,9 +22,20 @@ def test_the_home_page_in_french(client):
 
 
 @pytest.mark.django_db
-def test_the_home_page_costs_no_query_for_an_anonymous_visitor(client):
-    queries, sql = count_queries(lambda: client.get("/"))
-    assert queries == 0, sql
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
+def test_the_home_page_query_count_does_not_grow_with_communities(client, signed_in):
+    viewer = MemberFactory.create()
+    if signed_in:
+        client.force_login(viewer)
+
+    def setup(count: int) -> None:
+        while Community.objects.count() < count:
+            community = CommunityFactory.create()
+            Tag.objects.create(community=community, name="T", slug="t")
+            MembershipFactory.create(community=community, member=viewer)
+            member_of(community)
+
+    assert_constant_queries(setup=setup, action=lambda: client.get("/"))
 
 
 @pytest.mark.django_db

@@ -1,0 +1,202 @@
+"""Reads of communities and their members, always through the viewer's eyes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from guilde.accounts.models import User
+from guilde.accounts.selectors import MemberProfile, member_profiles, with_profile_relations
+from guilde.communities.models import Community, Membership, Tag
+from guilde.communities.permissions import is_admin, membership_of, remember_membership
+from guilde.core.permissions import can, require
+
+ACTIONS = ("view", "post", "moderate", "manage", "join", "leave", "restore", "delete", "approve")
+
+
+def discoverable_q(viewer: Any) -> Q:
+    """Communities ``viewer`` may know about (the SQL side of the "discover" rule)."""
+    existing = ~Q(status=Community.Status.DELETED)
+    if is_admin(viewer):
+        return existing
+    listed = Q(status__in=[Community.Status.ACTIVE, Community.Status.ARCHIVED]) & ~Q(
+        visibility=Community.Visibility.HIDDEN
+    )
+    if viewer.is_authenticated:
+        mine = Exists(Membership.objects.filter(community=OuterRef("pk"), member_id=viewer.pk))
+        listed |= Q(status__in=[Community.Status.ACTIVE, Community.Status.ARCHIVED]) & Q(mine)
+        listed |= Q(status=Community.Status.PENDING, created_by_id=viewer.pk)
+    return existing & listed
+
+
+def with_viewer_membership(communities: list[Community], viewer: Any) -> list[Community]:
+    """Load ``viewer``'s memberships of ``communities`` in one query, for the rules."""
+    if not viewer.is_authenticated:
+        return communities
+    found = {
+        m.community_id: m
+        for m in Membership.objects.filter(member_id=viewer.pk, community__in=communities)
+    }
+    for community in communities:
+        remember_membership(community, viewer, found.get(community.pk))
+    return communities
+
+
+def community_queryset(
+    *,
+    viewer: Any,
+    organisation: str = "",
+    language: str = "",
+    tag: str = "",
+    mine: bool = False,
+    search: str = "",
+) -> QuerySet[Community]:
+    """The directory: communities ``viewer`` may know about, with their active members counted."""
+    communities = Community.objects.filter(discoverable_q(viewer))
+    if organisation:
+        communities = communities.filter(organisations__slug=organisation)
+    if language:
+        communities = communities.filter(language=language)
+    if tag:
+        communities = communities.filter(tags__slug=tag)
+    if mine:
+        if not viewer.is_authenticated:
+            return communities.none()
+        communities = communities.filter(memberships__member_id=viewer.pk)
+    if search:
+        communities = communities.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+    return (
+        communities.distinct()
+        .annotate(
+            member_count=Count(
+                "memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True
+            )
+        )
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            "organisations",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CommunityCard:
+    community: Community
+    membership: Membership | None
+
+
+def community_cards(*, viewer: Any, communities: list[Community]) -> list[CommunityCard]:
+    with_viewer_membership(communities, viewer)
+    return [CommunityCard(community=c, membership=membership_of(viewer, c)) for c in communities]
+
+
+def community_get(*, viewer: Any, slug: str, action: str = "discover") -> Community:
+    """One community, if ``viewer`` may ``action`` it; 404 for what they may not see."""
+    community = (
+        Community.objects.existing()
+        .filter(slug=slug)
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            "organisations",
+            Prefetch("related", queryset=Community.objects.existing().order_by("name")),
+        )
+        .annotate(
+            member_count=Count(
+                "memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True
+            )
+        )
+        .first()
+    )
+    if community is None:
+        raise Http404
+    with_viewer_membership([community], viewer)
+    require(viewer, action, community)
+    return community
+
+
+def viewer_permissions(viewer: Any, community: Community) -> dict[str, bool]:
+    return {action: can(viewer, action, community) for action in ACTIONS}
+
+
+def related_visible(viewer: Any, community: Community) -> list[Community]:
+    related = list(community.related.all())
+    with_viewer_membership(related, viewer)
+    return [other for other in related if can(viewer, "discover", other)]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    profile: MemberProfile
+    role: str
+    role_label: str
+    joined_at: Any
+    is_newcomer: bool
+
+
+def membership_queryset(
+    community: Community, *, status: str = Membership.Status.ACTIVE
+) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, status=status)
+        .select_related("member", "community")
+        .order_by("member__display_name", "member__username")
+    )
+
+
+def member_rows(*, viewer: Any, memberships: list[Membership]) -> list[MemberRow]:
+    """Members of a page of memberships, their profiles as ``viewer`` sees them."""
+    members = list(
+        with_profile_relations(User.objects.filter(pk__in=[m.member_id for m in memberships]))
+    )
+    by_id = {p.id: p for p in member_profiles(viewer=viewer, members=members)}
+    return [
+        MemberRow(
+            profile=by_id[m.member_id],
+            role=m.role,
+            role_label=str(m.get_role_display()),
+            joined_at=m.joined_at,
+            is_newcomer=m.is_newcomer(),
+        )
+        for m in memberships
+    ]
+
+
+def coordinators(community: Community) -> list[Membership]:
+    return list(membership_queryset(community).filter(role=Membership.Role.COORDINATOR))
+
+
+def members_sharing_a_community(viewer: User) -> QuerySet[User, int]:
+    """Ids of members who share at least one community with ``viewer`` (both active)."""
+    viewer_communities = (
+        Membership.objects.filter(member_id=viewer.pk, status=Membership.Status.ACTIVE)
+        .exclude(community__status=Community.Status.DELETED)
+        .values("community_id")
+    )
+    return User.objects.filter(
+        memberships__community_id__in=viewer_communities,
+        memberships__status=Membership.Status.ACTIVE,
+    ).values_list("pk", flat=True)
+
+
+def communities_to_discover(*, viewer: Any, excluding: list[int], limit: int) -> list[Community]:
+    """Active communities the viewer may know about and is not in, the liveliest first."""
+    found = (
+        community_queryset(viewer=viewer)
+        .filter(status=Community.Status.ACTIVE)
+        .exclude(pk__in=excluding)
+    )
+    return list(found.order_by(F("member_count").desc(), "name")[:limit])
+
+
+def my_communities(viewer: Any) -> list[Community]:
+    if not viewer.is_authenticated:
+        return []
+    communities = list(
+        community_queryset(viewer=viewer, mine=True)
+        .filter(memberships__member_id=viewer.pk, memberships__status=Membership.Status.ACTIVE)
+        .order_by("name")
+    )
+    return with_viewer_membership(communities, viewer)

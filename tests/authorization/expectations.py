@@ -1,0 +1,197 @@
+"""What every route and API operation answers to each role — written by hand.
+
+Roles, in order: anonymous, outsider, pending, member, moderator, coordinator, admin
+(see world.py). Community routes target the *private* community; member routes target
+another person's objects (the "owner"). Every new route or operation needs its line here,
+or the route-wide test fails. Never fill this table from what the code currently does:
+decide what each role should get, then make the code agree.
+"""
+
+from __future__ import annotations
+
+from tests.authorization.routes import SAMPLE, Expect, all_pages, signed_in
+from tests.authorization.world import World
+
+PRIVATE_CHARTER = "private charter of the private community"
+ADMIN_DECIDES = frozenset({200, 301, 302, 403, 404, 405})
+OWNER_SECRET = "secret bio"
+
+
+def _owner_token(world: World) -> dict[str, object]:
+    return {"pk": world.objects["token"].pk}
+
+
+def _owner_export(world: World) -> dict[str, object]:
+    return {"pk": world.objects["export"].pk}
+
+
+def _owner_affiliation(world: World) -> dict[str, object]:
+    return {"pk": world.objects["affiliation"].pk}
+
+
+def _placeholder(world: World) -> dict[str, object]:
+    return {"username": world.objects["placeholder"].username}
+
+
+EXPECTATIONS: dict[str, Expect] = {
+    # Plumbing ---------------------------------------------------------------------------
+    "healthz": Expect(all_pages(200)),
+    "readyz": Expect(all_pages(503)),  # no worker runs in the tests
+    "favicon.ico": Expect(all_pages(301)),
+    "set_language": Expect(all_pages(302), method="POST", data={"language": "fr", "next": "/"}),
+    "home:home": Expect(all_pages(200), never_shows=(PRIVATE_CHARTER,)),
+    # The Django admin: staff only; everyone else is sent to its sign-in page. What staff get
+    # is Django's business (a form, a redirect, 403 for what a model admin forbids...).
+    "admin:*": Expect((302, 302, 302, 302, 302, 302, ADMIN_DECIDES), kwargs=SAMPLE),
+    "admin/*": Expect((302, 302, 302, 302, 302, 302, ADMIN_DECIDES), kwargs=SAMPLE),
+    "admin:login": Expect((200, 200, 200, 200, 200, 200, 302)),
+    # allauth -------------------------------------------------------------------------------
+    "account_login": Expect(signed_in(200, 302)),
+    "account_logout": Expect(signed_in(302, 200)),
+    "account_inactive": Expect(all_pages(200)),
+    "account_signup": Expect(signed_in(200, 302)),
+    "account_reauthenticate": Expect(signed_in(302, 200)),
+    "account_request_reauthentication_code": Expect(signed_in(302, 200)),
+    "account_confirm_reauthentication_code": Expect(signed_in(302, 302)),  # no code was sent
+    "account_email": Expect(signed_in(302, 200)),
+    "account_email_verification_sent": Expect(all_pages(200)),
+    "account_change_password": Expect(signed_in(302, 200)),
+    "account_set_password": Expect(signed_in(302, 302)),
+    "account_reset_password": Expect(all_pages(200)),
+    "account_confirm_login_code": Expect(all_pages(302)),  # no sign-in by code under way
+    "account_confirm_email": Expect(all_pages(200), kwargs={"key": "not-a-real-key"}),
+    "account_reset_password_from_key_done": Expect(all_pages(200)),
+    "account_reset_password_from_key": Expect(
+        all_pages(200), kwargs={"uidb36": "zz", "key": "not-a-key"}
+    ),
+    "account_reset_password_done": Expect(all_pages(200)),
+    "usersessions_list": Expect(signed_in(302, 200)),
+    # Members and organisations ------------------------------------------------------------
+    "accounts:members": Expect(all_pages(200), never_shows=(OWNER_SECRET,)),
+    "accounts:member": Expect(
+        all_pages(200), kwargs={"username": "owner-person"}, never_shows=(OWNER_SECRET,)
+    ),
+    "accounts:avatar": Expect(all_pages(404), kwargs={"username": "owner-person"}),  # "only me"
+    "accounts:claim": Expect(signed_in(302, 302), method="POST", kwargs=_placeholder),
+    "accounts:organisations": Expect(all_pages(200)),
+    "accounts:organisation_create": Expect(signed_in(302, 200)),
+    "accounts:organisation": Expect(
+        all_pages(200), kwargs={"slug": "acme"}, never_shows=(OWNER_SECRET,)
+    ),
+    "accounts:organisation_logo": Expect(all_pages(404), kwargs={"slug": "acme"}),
+    "accounts:settings_profile": Expect(signed_in(302, 200)),
+    "accounts:settings_avatar": Expect(signed_in(302, 302), method="POST"),
+    "accounts:settings_affiliation_add": Expect(signed_in(302, 302), method="POST"),
+    "accounts:settings_affiliation_remove": Expect(
+        signed_in(302, 404), method="POST", kwargs=_owner_affiliation
+    ),
+    "accounts:settings_tokens": Expect(signed_in(302, 200)),
+    "accounts:settings_token_revoke": Expect(
+        signed_in(302, 404), method="POST", kwargs=_owner_token
+    ),
+    "accounts:settings_data": Expect(signed_in(302, 200)),
+    "accounts:settings_export_download": Expect(signed_in(302, 404), kwargs=_owner_export),
+    "accounts:invitation": Expect(all_pages(404), kwargs={"token": "not-an-invitation"}),
+    # Communities (the private one) ----------------------------------------------------------
+    "communities:list": Expect(all_pages(200), never_shows=(PRIVATE_CHARTER,)),
+    "communities:create": Expect(signed_in(302, 200)),
+    "communities:invitation": Expect(all_pages(404), kwargs={"token": "not-an-invitation"}),
+    "communities:detail": Expect(all_pages(200), kwargs={"slug": "private"}),
+    "communities:members": Expect((404, 404, 404, 200, 200, 200, 200), kwargs={"slug": "private"}),
+    "communities:join": Expect(
+        (302, 302, 404, 403, 403, 403, 302), method="POST", kwargs={"slug": "private"}
+    ),
+    "communities:leave": Expect((302, 404, 200, 200, 200, 200, 403), kwargs={"slug": "private"}),
+    "communities:requests": Expect((404, 404, 404, 403, 200, 200, 200), kwargs={"slug": "private"}),
+    "communities:request_decide": Expect(
+        (302, 404, 404, 403, 302, 302, 302),
+        method="POST",
+        kwargs={"slug": "private", "username": "pending-person"},
+        data={"decision": "approve"},
+    ),
+    "communities:settings": Expect((302, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}),
+    "communities:member_role": Expect(
+        (302, 404, 404, 403, 403, 302, 302),
+        method="POST",
+        kwargs={"slug": "private", "username": "member-person"},
+        data={"role": "moderator"},
+    ),
+    "communities:restore": Expect(
+        (302, 404, 404, 403, 403, 403, 403), method="POST", kwargs={"slug": "private"}
+    ),
+    # The API's own pages --------------------------------------------------------------------
+    "api:openapi-json": Expect(all_pages(200)),
+    "api:openapi-view": Expect(all_pages(200)),
+    "api:api-root": Expect(all_pages(404)),
+    # API operations -----------------------------------------------------------------------
+    "GET /api/v1/instance": Expect(all_pages(200)),
+    "GET /api/v1/me": Expect(signed_in(401, 200)),
+    "PATCH /api/v1/me": Expect(signed_in(401, 200)),
+    "GET /api/v1/members": Expect(all_pages(200), never_shows=(OWNER_SECRET,)),
+    "GET /api/v1/members/{username}": Expect(
+        all_pages(200), kwargs={"username": "owner-person"}, never_shows=(OWNER_SECRET,)
+    ),
+    "POST /api/v1/members/{username}/claim": Expect(signed_in(401, 200), kwargs=_placeholder),
+    "GET /api/v1/organisations": Expect(all_pages(200)),
+    "POST /api/v1/organisations": Expect(signed_in(401, 201), data={"name": "New organisation"}),
+    "GET /api/v1/organisations/{slug}": Expect(all_pages(200), kwargs={"slug": "acme"}),
+    "GET /api/v1/organisations/{slug}/members": Expect(
+        all_pages(200), kwargs={"slug": "acme"}, never_shows=(OWNER_SECRET,)
+    ),
+    "GET /api/v1/skills": Expect(all_pages(200)),
+    "GET /api/v1/me/tokens": Expect(signed_in(401, 200)),
+    "POST /api/v1/me/tokens": Expect(signed_in(401, 201), data={"name": "script"}),
+    "DELETE /api/v1/me/tokens/{token_id}": Expect(
+        signed_in(401, 404), kwargs=lambda world: {"token_id": world.objects["token"].pk}
+    ),
+    "GET /api/v1/me/data-exports": Expect(signed_in(401, 200)),
+    "POST /api/v1/me/data-exports": Expect(signed_in(401, 202)),
+    "GET /api/v1/communities": Expect(all_pages(200), never_shows=(PRIVATE_CHARTER,)),
+    "POST /api/v1/communities": Expect(
+        signed_in(401, 201), data={"name": "New", "domain": "A new domain"}
+    ),
+    "GET /api/v1/communities/{slug}": Expect(all_pages(200), kwargs={"slug": "private"}),
+    "PATCH /api/v1/communities/{slug}": Expect(
+        (401, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+    ),
+    "POST /api/v1/communities/{slug}/archive": Expect(
+        (401, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+    ),
+    "POST /api/v1/communities/{slug}/restore": Expect(
+        (401, 404, 404, 403, 403, 403, 403), kwargs={"slug": "private"}
+    ),
+    "GET /api/v1/communities/{slug}/members": Expect(
+        (404, 404, 404, 200, 200, 200, 200), kwargs={"slug": "private"}
+    ),
+    "POST /api/v1/communities/{slug}/join": Expect(
+        (401, 200, 404, 403, 403, 403, 200), kwargs={"slug": "private"}
+    ),
+    # The coordinator is the last one: they must name a successor (409).
+    "POST /api/v1/communities/{slug}/leave": Expect(
+        (401, 404, 204, 204, 204, 409, 403), kwargs={"slug": "private"}
+    ),
+    "GET /api/v1/communities/{slug}/requests": Expect(
+        (401, 404, 404, 403, 200, 200, 200), kwargs={"slug": "private"}
+    ),
+    "POST /api/v1/communities/{slug}/requests/{username}/approve": Expect(
+        (401, 404, 404, 403, 200, 200, 200),
+        kwargs={"slug": "private", "username": "pending-person"},
+    ),
+    "POST /api/v1/communities/{slug}/requests/{username}/decline": Expect(
+        (401, 404, 404, 403, 204, 204, 204),
+        kwargs={"slug": "private", "username": "pending-person"},
+    ),
+    "PUT /api/v1/communities/{slug}/members/{username}/role": Expect(
+        (401, 404, 404, 403, 403, 200, 200),
+        kwargs={"slug": "private", "username": "member-person"},
+        data={"role": "moderator"},
+    ),
+    "DELETE /api/v1/communities/{slug}/members/{username}": Expect(
+        (401, 404, 404, 403, 403, 204, 204), kwargs={"slug": "private", "username": "member-person"}
+    ),
+    "POST /api/v1/communities/{slug}/invitations": Expect(
+        (401, 404, 404, 403, 403, 201, 201),
+        kwargs={"slug": "private"},
+        data={"email": "new@example.org"},
+    ),
+}

@@ -1,0 +1,139 @@
+"""The world the authorization tests run in: one person per role, one community per kind.
+
+Roles: anonymous, outsider (signed in, no membership), pending (asked to join), member,
+moderator, coordinator, admin (staff). Each of member, moderator, coordinator and pending
+holds that position in *every* community. Later issues add their objects here (a private
+thread, a private article...) so that the route-wide test requests them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from guilde.accounts import services as account_services
+from guilde.accounts.models import DataExport, PersonalAccessToken, User
+from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.communities.models import Community, CommunityInvitation, Membership
+
+ROLES = ("anonymous", "outsider", "pending", "member", "moderator", "coordinator", "admin")
+KINDS = ("public", "private", "hidden", "approval", "archived")
+
+COMMUNITY_SETTINGS = {
+    "public": {"visibility": "public", "join_policy": "open", "status": "active"},
+    "private": {"visibility": "private", "join_policy": "approval", "status": "active"},
+    "hidden": {"visibility": "hidden", "join_policy": "invitation", "status": "active"},
+    "approval": {"visibility": "public", "join_policy": "approval", "status": "active"},
+    "archived": {"visibility": "public", "join_policy": "open", "status": "archived"},
+}
+
+
+@dataclass
+class World:
+    people: dict[str, User | None] = field(default_factory=dict)
+    communities: dict[str, Community] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def person(self, role: str) -> User | None:
+        return self.people[role]
+
+    def member(self, role: str) -> User:
+        person = self.people[role]
+        assert person is not None, f"{role} is nobody"
+        return person
+
+
+def _picture() -> Any:
+    from guilde.accounts.tests.images import png_bytes, upload
+
+    return upload("owner.png", png_bytes())
+
+
+def build_world() -> World:
+    world = World()
+    world.people["anonymous"] = None
+    for role in ROLES[1:]:
+        world.people[role] = MemberFactory.create(
+            username=f"{role}-person", is_staff=role == "admin", is_superuser=role == "admin"
+        )
+    now = timezone.now()
+    for kind in KINDS:
+        community = Community.objects.create(
+            name=f"{kind.title()} community",
+            slug=kind,
+            domain=f"The {kind} domain",
+            archived_at=now if kind == "archived" else None,
+            **COMMUNITY_SETTINGS[kind],
+        )
+        for role, position in (
+            ("member", "member"),
+            ("moderator", "moderator"),
+            ("coordinator", "coordinator"),
+        ):
+            Membership.objects.create(
+                community=community, member=world.member(role), role=position, joined_at=now
+            )
+        Membership.objects.create(
+            community=community, member=world.member("pending"), status=Membership.Status.PENDING
+        )
+        world.communities[kind] = community
+    world.communities["private"].charter = "private charter of the private community"
+    world.communities["private"].save(update_fields=["charter"])
+
+    # Objects of other kinds that routes reach, each owned by someone else than most roles.
+    owner = MemberFactory.create(username="owner-person", verified=True)
+    account_services.profile_update(
+        actor=owner,
+        member=owner,
+        display_name="Private Owner",
+        bio="secret bio",
+        location="",
+        time_zone="",
+        languages=[],
+        open_to_questions=False,
+        open_to_mentor=False,
+        field_visibility={"bio": "private", "avatar": "private"},
+        analytics_consent=False,
+    )
+    account_services.avatar_set(actor=owner, member=owner, upload=_picture())
+    organisation = OrganisationFactory.create(slug="acme")
+    affiliation = account_services.affiliation_set(
+        actor=owner, member=owner, organisation=organisation
+    )
+    token, _plain = account_services.token_create(
+        actor=owner, member=owner, name="owner token", scope="read"
+    )
+    export = DataExport.objects.create(
+        member=owner,
+        status=DataExport.Status.READY,
+        finished_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    export.file.save("authz-test.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
+    placeholder = account_services.placeholder_create(
+        source="test", key="1", display_name="Imported"
+    )
+    invitation = CommunityInvitation.objects.create(
+        community=world.communities["private"],
+        email="invitee@example.org",
+        digest="0" * 64,
+        invited_by=world.member("coordinator"),
+        expires_at=now + timedelta(days=1),
+    )
+    world.objects.update(
+        owner=owner,
+        organisation=organisation,
+        affiliation=affiliation,
+        token=token,
+        export=export,
+        placeholder=placeholder,
+        community_invitation=invitation,
+        pending_username="pending-person",
+        member_username="member-person",
+    )
+    assert PersonalAccessToken.objects.filter(member=owner).count() == 1
+    return world

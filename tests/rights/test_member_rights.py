@@ -1,0 +1,226 @@
+"""Members' rights across every app: nothing personal survives a deletion; an export has it all.
+
+Each issue that adds a model adds its rows to ``_member_with_everything``: the walk over
+``apps.get_models()`` then checks that deletion and export cover them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import models
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.test import Client
+
+from guilde.accounts import member_rights, rights, services
+from guilde.accounts.models import DataExport, User
+from guilde.accounts.tests.factories import PASSWORD, MemberFactory, OrganisationFactory
+from guilde.accounts.tests.images import png_bytes, upload
+from guilde.communities import services as community_services
+from guilde.core.testing import run_queued_tasks
+
+MARKERS = {
+    "username": "zqmember",
+    "email": "zq.member@zq-example.org",
+    "second_email": "zq.other@zq-example.org",
+    "display_name": "Zq Member Name",
+    "bio": "zq-bio-secret",
+    "location": "zq-location-secret",
+}
+TEXT_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.EmailField,
+    models.SlugField,
+    models.URLField,
+    models.JSONField,
+    models.GenericIPAddressField,
+)
+
+
+def _member_with_everything(client: Client) -> User:
+    member = MemberFactory.create(
+        username=MARKERS["username"], email=MARKERS["email"], display_name=MARKERS["display_name"]
+    )
+    EmailAddress.objects.create(user=member, email=MARKERS["second_email"], verified=True)
+    services.profile_update(
+        actor=member,
+        member=member,
+        display_name=MARKERS["display_name"],
+        bio=MARKERS["bio"],
+        location=MARKERS["location"],
+        time_zone="Europe/Paris",
+        languages=["fr", "en"],
+        open_to_questions=True,
+        open_to_mentor=True,
+        field_visibility={"bio": "private"},
+        analytics_consent=True,
+    )
+    services.skills_set(actor=member, member=member, kind="skill", names=["Soldering"])
+    services.skills_set(actor=member, member=member, kind="learning", names=["Welding"])
+    services.affiliation_set(
+        actor=member, member=member, organisation=OrganisationFactory.create(), role="Zq role"
+    )
+    services.avatar_set(actor=member, member=member, upload=upload("me.png", png_bytes()))
+    services.token_create(actor=member, member=member, name="script", scope="read")
+    placeholder = services.placeholder_create(source="se", key="42", display_name="Somebody")
+    services.claim_request(claimant=member, placeholder=placeholder, message="zq-claim-message")
+    # Signed in through allauth, so that the session is tracked.
+    assert (
+        client.post(
+            "/accounts/login/", {"login": MARKERS["email"], "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    assert UserSession.objects.filter(user=member).exists()
+    # A mail to them waits in the queue; an administrator edited them.
+    send_mail("Hello", "Body", None, [MARKERS["email"]])
+    LogEntry.objects.create(
+        user=MemberFactory.create(is_staff=True),
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(member.pk),
+        object_repr=MARKERS["display_name"],
+        action_flag=CHANGE,
+    )
+    # An export they asked for earlier.
+    member_rights.export_request(actor=member, member=member)
+    run_queued_tasks()  # builds the export, delivers the mails
+    assert DataExport.objects.get(member=member).status == DataExport.Status.READY
+    send_mail("Still queued", "Body", None, [MARKERS["email"]])
+    # Communities: one they started (a contribution), one they joined, an invitation sent.
+    started = community_services.community_create(actor=member, name="Zq started", domain="Things")
+    community_services.invitation_create(
+        actor=member, community=started, email="friend@example.org"
+    )
+    joined = community_services.community_create(
+        actor=MemberFactory.create(), name="Other", domain="Stuff"
+    )
+    community_services.membership_join(actor=member, community=joined)
+    return member
+
+
+def _remaining_personal_data(member_pk: int, keep: bool) -> list[str]:
+    classified = rights.classifications()
+    problems = []
+    for model in apps.get_models():
+        label = model._meta.label
+        if label not in classified:
+            problems.append(f"{label}: not classified in a personal_data module")
+            continue
+        manager = model._default_manager
+        for field in model._meta.concrete_fields:
+            if isinstance(field, TEXT_FIELDS):
+                as_text = manager.annotate(_as_text=Cast(field.name, TextField()))
+                for marker in MARKERS.values():
+                    if as_text.filter(_as_text__icontains=marker).exists():
+                        problems.append(f"{label}.{field.name} still holds {marker!r}")
+            if field.is_relation and field.related_model is User:
+                if model is User:
+                    continue
+                rows = manager.filter(**{field.attname: member_pk})
+                allowed = keep and classified[label].handling is rights.Handling.CONTRIBUTION
+                if rows.exists() and not allowed:
+                    problems.append(f"{label}.{field.name} still points to the member")
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("keep", [True, False], ids=["keep-contributions", "erase-contributions"])
+def test_nothing_personal_remains_after_deletion(keep, django_capture_on_commit_callbacks):
+    client = Client()
+    member = _member_with_everything(client)
+    bystander = MemberFactory.create(username="bystander")
+    files = [str(member.avatar.name), str(DataExport.objects.get(member=member).file.name)]
+    session_key = client.session.session_key
+    assert all(default_storage.exists(name) for name in files)
+
+    member_pk = member.pk  # deleting a row clears its pk on the instance
+    with django_capture_on_commit_callbacks(execute=True):
+        member_rights.account_delete(actor=member, member=member, keep_contributions=keep)
+
+    remaining = _remaining_personal_data(member_pk, keep)
+    assert remaining == [], "\n".join(remaining)
+    assert not any(default_storage.exists(name) for name in files)
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert client.get("/settings/profile/").status_code == 302  # signed out
+    if keep:
+        ghost = User.objects.get(pk=member_pk)
+        assert ghost.name == "Deleted member"
+        assert not ghost.is_active
+        assert not ghost.has_usable_password()
+        assert client.get(f"/members/{ghost.username}/").status_code == 404
+    else:
+        assert not User.objects.filter(pk=member_pk).exists()
+    bystander.refresh_from_db()
+    assert bystander.is_active
+    assert EmailAddress.objects.filter(user=bystander).exists()
+
+
+@pytest.mark.django_db
+def test_every_model_is_classified():
+    classified = rights.classifications()
+    unclassified = sorted(
+        m._meta.label for m in apps.get_models() if m._meta.label not in classified
+    )
+    assert unclassified == []
+    stale = sorted(set(classified) - {m._meta.label for m in apps.get_models()})
+    assert stale == [], "classifications of models that no longer exist"
+
+
+def test_a_members_rows_must_be_in_the_export():
+    with pytest.raises(ValueError, match="export"):
+        rights.classify("x.Y", rights.Handling.OWNED, "a model without export part")
+
+
+def _owner_field(model: type[models.Model], explicit: str) -> str:
+    if explicit:
+        return explicit
+    to_members = [
+        f.name for f in model._meta.concrete_fields if f.is_relation and f.related_model is User
+    ]
+    assert len(to_members) == 1, f"{model._meta.label}: name its owner_field"
+    return to_members[0]
+
+
+@pytest.mark.django_db
+def test_an_export_contains_everything_the_member_owns():
+    member = _member_with_everything(Client())
+    member.is_staff = True
+    member.save(update_fields=["is_staff"])
+    services.invitation_create(actor=member, email="invitee@example.org")
+    archive = zipfile.ZipFile(io.BytesIO(member_rights.export_archive(member)))
+    names = set(archive.namelist())
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["format"] == "guilde-member-export"
+    assert "files/avatar.webp" in names
+
+    checked = 0
+    for label, classification in rights.classifications().items():
+        if not classification.export_part:
+            continue
+        part = json.loads(archive.read(f"{classification.export_part}.json"))
+        model = apps.get_model(label)
+        if model is User:
+            assert part["id"] == member.pk
+            assert part["bio"] == MARKERS["bio"]  # private fields too: it is their data
+            continue
+        owner = _owner_field(model, classification.owner_field)
+        expected = set(
+            model._default_manager.filter(**{owner: member}).values_list("pk", flat=True)
+        )
+        assert expected, f"the test gives the member no {label} row"
+        assert {row["id"] for row in part} == expected, label
+        checked += 1
+    assert checked >= 8
