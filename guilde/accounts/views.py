@@ -387,6 +387,6 @@ def settings_export_download(request: HttpRequest, pk: int) -> FileResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.invitation_for(token)
     if invitation is None:
-        return render(request, "accounts/invitation_invalid.html", status=404)
+        return render(request, "core/invitation_invalid.html", status=404)
     request.session[INVITATION_SESSION_KEY] = token
     return redirect("account_signup")

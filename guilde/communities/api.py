@@ -349,22 +349,15 @@ def community_requests(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     ]
 
 
-def _pending(community: Community, username: str) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("community", "member"),
-        community=community,
-        member__username=username,
-        status=Membership.Status.PENDING,
-    )
-
-
 @router.post(
     "/communities/{slug}/requests/{username}/approve", response=MembershipOut, auth=member_auth
 )
 def community_request_approve(request: HttpRequest, slug: str, username: str) -> Membership | None:
     community = selectors.community_get(viewer=request.user, slug=slug, action="moderate")
     return services.membership_decide(
-        actor=_member(request), membership=_pending(community, username), approve=True
+        actor=_member(request),
+        membership=selectors.membership_for(community, username, status=Membership.Status.PENDING),
+        approve=True,
     )
 
 
@@ -374,18 +367,11 @@ def community_request_approve(request: HttpRequest, slug: str, username: str) ->
 def community_request_decline(request: HttpRequest, slug: str, username: str) -> Status[None]:
     community = selectors.community_get(viewer=request.user, slug=slug, action="moderate")
     services.membership_decide(
-        actor=_member(request), membership=_pending(community, username), approve=False
+        actor=_member(request),
+        membership=selectors.membership_for(community, username, status=Membership.Status.PENDING),
+        approve=False,
     )
     return Status(204, None)
-
-
-def _active(community: Community, username: str) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("community", "member"),
-        community=community,
-        member__username=username,
-        status=Membership.Status.ACTIVE,
-    )
 
 
 @router.put("/communities/{slug}/members/{username}/role", response=MembershipOut, auth=member_auth)
@@ -395,7 +381,11 @@ def community_member_role(
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
     try:
         return services.membership_set_role(
-            actor=_member(request), membership=_active(community, username), role=data.role
+            actor=_member(request),
+            membership=selectors.membership_for(
+                community, username, status=Membership.Status.ACTIVE
+            ),
+            role=data.role,
         )
     except DjangoValidationError as error:
         raise HttpError(409, "; ".join(error.messages)) from error
@@ -405,7 +395,12 @@ def community_member_role(
 def community_member_remove(request: HttpRequest, slug: str, username: str) -> Status[None]:
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
     try:
-        services.membership_remove(actor=_member(request), membership=_active(community, username))
+        services.membership_remove(
+            actor=_member(request),
+            membership=selectors.membership_for(
+                community, username, status=Membership.Status.ACTIVE
+            ),
+        )
     except DjangoValidationError as error:
         raise HttpError(409, "; ".join(error.messages)) from error
     return Status(204, None)

@@ -164,6 +164,18 @@ def member_rows(*, viewer: Any, memberships: list[Membership]) -> list[MemberRow
     ]
 
 
+def membership_for(community: Community, username: str, *, status: str) -> Membership:
+    """The membership (of ``status``) of ``username`` in ``community``, or a 404."""
+    found = (
+        Membership.objects.select_related("community", "member")
+        .filter(community=community, member__username=username, status=status)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 def coordinators(community: Community) -> list[Membership]:
     return list(membership_queryset(community).filter(role=Membership.Role.COORDINATOR))
 

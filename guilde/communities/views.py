@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -229,9 +229,7 @@ def community_requests(request: HttpRequest, slug: str) -> HttpResponse:
 @rate_limited("page_write")
 def community_request_decide(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     community = selectors.community_get(viewer=request.user, slug=slug, action="moderate")
-    membership = get_object_or_404(
-        Membership, community=community, member__username=username, status=Membership.Status.PENDING
-    )
+    membership = selectors.membership_for(community, username, status=Membership.Status.PENDING)
     approve = request.POST.get("decision") == "approve"
     services.membership_decide(actor=_member(request), membership=membership, approve=approve)
     if approve:
@@ -327,9 +325,7 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @rate_limited("page_write")
 def community_member_role(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
-    membership = get_object_or_404(
-        Membership, community=community, member__username=username, status=Membership.Status.ACTIVE
-    )
+    membership = selectors.membership_for(community, username, status=Membership.Status.ACTIVE)
     form = RoleForm(request.POST)
     try:
         if "remove" in request.POST:
@@ -361,7 +357,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation; people without an account sign up first and come back."""
     invitation = services.invitation_for(token)
     if invitation is None:
-        return render(request, "communities/invitation_invalid.html", status=404)
+        return render(request, "core/invitation_invalid.html", status=404)
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token
         here = reverse("communities:invitation", args=[token])

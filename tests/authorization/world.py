@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from guilde.accounts import services as account_services
 from guilde.accounts.models import DataExport, PersonalAccessToken, User
-from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory, set_profile
 from guilde.communities.models import Community, CommunityInvitation, Membership
 
 ROLES = ("anonymous", "outsider", "pending", "member", "moderator", "coordinator", "admin")
@@ -86,18 +86,11 @@ def build_world() -> World:
 
     # Objects of other kinds that routes reach, each owned by someone else than most roles.
     owner = MemberFactory.create(username="owner-person", verified=True)
-    account_services.profile_update(
-        actor=owner,
-        member=owner,
+    set_profile(
+        owner,
         display_name="Private Owner",
         bio="secret bio",
-        location="",
-        time_zone="",
-        languages=[],
-        open_to_questions=False,
-        open_to_mentor=False,
         field_visibility={"bio": "private", "avatar": "private"},
-        analytics_consent=False,
     )
     account_services.avatar_set(actor=owner, member=owner, upload=_picture())
     organisation = OrganisationFactory.create(slug="acme")

@@ -67,3 +67,21 @@ class MemberSkillFactory(DjangoModelFactory[MemberSkill]):
     member = SubFactory(MemberFactory)
     skill = SubFactory(SkillFactory)
     kind = MemberSkill.Kind.SKILL
+
+
+def set_profile(member: User, **changes: Any) -> User:
+    """Rewrite ``member``'s profile through the service; unnamed fields are left empty."""
+    from guilde.accounts.services import profile_update
+
+    values: dict[str, Any] = {
+        "display_name": member.display_name,
+        "bio": "",
+        "location": "",
+        "time_zone": "",
+        "languages": [],
+        "open_to_questions": False,
+        "open_to_mentor": False,
+        "field_visibility": {},
+        "analytics_consent": False,
+    }
+    return profile_update(actor=member, member=member, **(values | changes))

@@ -6,7 +6,7 @@ from django.test import Client
 
 from guilde.accounts import services
 from guilde.accounts.models import Organisation, PersonalAccessToken, User
-from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory, set_profile
 from guilde.accounts.tests.images import png_bytes, upload
 from guilde.core.testing import assert_constant_queries
 
@@ -19,18 +19,12 @@ def _rich_member(number: int, organisation: Organisation) -> User:
         actor=member, member=member, kind="skill", names=[f"Skill {number}", "Shared"]
     )
     services.skills_set(actor=member, member=member, kind="learning", names=["Goal"])
-    services.profile_update(
-        actor=member,
-        member=member,
+    set_profile(
+        member,
         display_name=f"Rich {number}",
-        bio="",
-        location="",
         time_zone="Europe/Paris",
         languages=["fr", "en"],
         open_to_questions=True,
-        open_to_mentor=False,
-        field_visibility={},
-        analytics_consent=False,
     )
     return member
 

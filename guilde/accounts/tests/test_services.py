@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -19,23 +18,12 @@ from guilde.accounts.models import (
     Skill,
     User,
 )
-from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory, set_profile
 from guilde.accounts.tests.images import jpeg_with_gps_bytes, png_bytes, upload
 
 
 def _profile(member, **changes):
-    values: dict[str, Any] = {
-        "display_name": "Name",
-        "bio": "",
-        "location": "",
-        "time_zone": "",
-        "languages": [],
-        "open_to_questions": False,
-        "open_to_mentor": False,
-        "field_visibility": {},
-        "analytics_consent": False,
-    } | changes
-    return services.profile_update(actor=member, member=member, **values)
+    return set_profile(member, **{"display_name": "Name", **changes})
 
 
 @pytest.mark.django_db

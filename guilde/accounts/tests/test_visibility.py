@@ -13,7 +13,7 @@ from django.test import Client
 
 from guilde.accounts import services
 from guilde.accounts.models import VISIBLE_FIELDS
-from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory, set_profile
 from guilde.accounts.tests.images import png_bytes, upload
 
 # For each field: what its value looks like on the profile page, and in the API.
@@ -59,18 +59,15 @@ API_KEYS = {
 
 def _owner(visibility: dict[str, str]):
     owner = MemberFactory.create(username="owner", display_name="Owen Owner")
-    services.profile_update(
-        actor=owner,
-        member=owner,
+    set_profile(
+        owner,
         display_name="Owen Owner",
         bio="Zq-bio-marker",
         location="Zqville",
         time_zone="Pacific/Chatham",
         languages=["eu"],
-        open_to_questions=False,
         open_to_mentor=True,
         field_visibility=visibility,
-        analytics_consent=False,
     )
     services.skills_set(actor=owner, member=owner, kind="skill", names=["Zq skill"])
     services.skills_set(actor=owner, member=owner, kind="interest", names=["Zq interest"])

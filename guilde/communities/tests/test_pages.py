@@ -8,7 +8,12 @@ from django.test import Client
 
 from guilde.accounts import services as account_services
 from guilde.accounts.models import InstanceSettings, User
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory, OrganisationFactory
+from guilde.accounts.tests.factories import (
+    PASSWORD,
+    MemberFactory,
+    OrganisationFactory,
+    set_profile,
+)
 from guilde.communities import services
 from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.tests.factories import CommunityFactory, MembershipFactory, member_of
@@ -77,18 +82,12 @@ def test_community_page_and_members_page_query_counts():
 def test_profile_fields_for_members_of_my_communities():
     shared = CommunityFactory.create()
     owner = member_of(shared, username="owner")
-    account_services.profile_update(
-        actor=owner,
-        member=owner,
+    set_profile(
+        owner,
         display_name="Owner",
         bio="community-only bio",
         location="Lyon",
-        time_zone="",
-        languages=[],
-        open_to_questions=False,
-        open_to_mentor=False,
         field_visibility={"bio": "communities", "location": "communities"},
-        analytics_consent=False,
     )
     fellow = member_of(shared)
     stranger = member_of(CommunityFactory.create())
