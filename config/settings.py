@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "guilde.core",
     "guilde.accounts",
     "guilde.communities",
+    "guilde.uploads",
+    "guilde.discussions",
     "guilde.home",
     "guilde.api",
     "allauth",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("guilde.accounts.urls")),
     path("", include("guilde.communities.urls")),
+    path("", include("guilde.uploads.urls")),
+    path("", include("guilde.discussions.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

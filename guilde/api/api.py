@@ -128,6 +128,7 @@ api = build_api(
 
 api.add_router("/", "guilde.accounts.api.router")
 api.add_router("/", "guilde.communities.api.router")
+api.add_router("/", "guilde.discussions.api.router")
 
 
 class InstanceOut(Schema):

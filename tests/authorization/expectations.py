@@ -39,7 +39,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "readyz": Expect(all_pages(503)),  # no worker runs in the tests
     "favicon.ico": Expect(all_pages(301)),
     "set_language": Expect(all_pages(302), method="POST", data={"language": "fr", "next": "/"}),
-    "home:home": Expect(all_pages(200), never_shows=(PRIVATE_CHARTER,)),
+    "home:home": Expect(all_pages(200), never_shows=(PRIVATE_CHARTER, "private question text")),
     # The Django admin: staff only; everyone else is sent to its sign-in page. What staff get
     # is Django's business (a form, a redirect, 403 for what a model admin forbids...).
     "admin:*": Expect((302, 302, 302, 302, 302, 302, ADMIN_DECIDES), kwargs=SAMPLE),
@@ -195,3 +195,172 @@ EXPECTATIONS: dict[str, Expect] = {
         data={"email": "new@example.org"},
     ),
 }
+
+
+def _thread(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["thread"].pk}
+
+
+def _answer(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["answer"].pk}
+
+
+PRIVATE_TEXT = ("private question text", "private answer text")
+
+EXPECTATIONS.update(
+    {
+        # Discussions (in the private community: a question by the member, answered by the
+        # moderator) -------------------------------------------------------------------------
+        "discussions:thread_short": Expect(
+            (404, 404, 404, 302, 302, 302, 302), kwargs=lambda w: {"pk": w.objects["thread"].pk}
+        ),
+        "discussions:threads": Expect(
+            (404, 404, 404, 200, 200, 200, 200), kwargs={"slug": "private"}
+        ),
+        "discussions:threads_filtered": Expect(
+            (404, 404, 404, 200, 200, 200, 200), kwargs={"slug": "private", "filter_": "unsolved"}
+        ),
+        "discussions:create": Expect(
+            (302, 404, 404, 200, 200, 200, 403), kwargs={"slug": "private"}
+        ),
+        "discussions:thread": Expect((404, 404, 404, 200, 200, 200, 200), kwargs=_thread),
+        "discussions:reply": Expect(
+            (302, 404, 404, 302, 302, 302, 403),
+            method="POST",
+            kwargs=_thread,
+            data={"body": "A reply"},
+        ),
+        "discussions:accept": Expect(
+            (302, 404, 404, 302, 302, 302, 302),
+            method="POST",
+            kwargs=_thread,
+            data=None,
+        ),
+        "discussions:idea_status": Expect(
+            (302, 404, 404, 403, 403, 403, 403),
+            method="POST",
+            kwargs=_thread,
+            data={"status": "planned"},
+        ),
+        "discussions:moderate": Expect(
+            (302, 404, 404, 403, 302, 302, 302),
+            method="POST",
+            kwargs=_thread,
+            data={"pinned": "pin"},
+        ),
+        "discussions:thread_feed": Expect(all_pages(404), kwargs=_thread, never_shows=PRIVATE_TEXT),
+        "discussions:post_edit": Expect((302, 404, 404, 403, 200, 200, 200), kwargs=_answer),
+        "discussions:post_history": Expect((404, 404, 404, 403, 200, 200, 200), kwargs=_answer),
+        "discussions:post_delete": Expect(
+            (302, 404, 404, 403, 302, 403, 403), method="POST", kwargs=_answer
+        ),
+        "discussions:post_hide": Expect(
+            (302, 404, 404, 403, 302, 302, 302), method="POST", kwargs=_answer
+        ),
+        "discussions:post_purge": Expect(
+            (302, 404, 404, 403, 403, 403, 302), method="POST", kwargs=_answer
+        ),
+        "discussions:post_react": Expect(
+            (302, 404, 404, 302, 302, 302, 403),
+            method="POST",
+            kwargs=_answer,
+            data={"kind": "heart"},
+        ),
+        "discussions:post_vote": Expect(
+            (302, 404, 404, 302, 403, 302, 403), method="POST", kwargs=_answer, data={"value": "1"}
+        ),
+        "discussions:preview": Expect(
+            (302, 404, 404, 200, 200, 200, 403),
+            method="POST",
+            kwargs={"slug": "private"},
+            data={"body": "x"},
+        ),
+        "discussions:draft": Expect(
+            (302, 404, 404, 200, 200, 200, 403),
+            method="POST",
+            kwargs={"slug": "private"},
+            data={"body": "x"},
+        ),
+        "discussions:feed": Expect(
+            all_pages(404), kwargs={"slug": "private"}, never_shows=PRIVATE_TEXT
+        ),
+        "uploads:file": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {
+                "upload_id": w.objects["upload"].pk,
+                "name": w.objects["upload"].name,
+            },
+        ),
+        "uploads:create": Expect(
+            (302, 404, 404, 400, 400, 400, 403), method="POST", kwargs={"slug": "private"}
+        ),
+        "GET /api/v1/communities/{slug}/threads": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs={"slug": "private"},
+            never_shows=PRIVATE_TEXT[:1],
+        ),
+        "POST /api/v1/communities/{slug}/threads": Expect(
+            (401, 404, 404, 201, 201, 201, 403),
+            kwargs={"slug": "private"},
+            data={"title": "T", "body": "B"},
+        ),
+        "GET /api/v1/threads/{thread_id}": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+        ),
+        "PATCH /api/v1/threads/{thread_id}": Expect(
+            (401, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+            data={"title": "Renamed"},
+        ),
+        "DELETE /api/v1/threads/{thread_id}": Expect(
+            (401, 404, 404, 204, 403, 403, 403),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+        ),
+        "GET /api/v1/threads/{thread_id}/posts": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+        ),
+        "POST /api/v1/threads/{thread_id}/posts": Expect(
+            (401, 404, 404, 201, 201, 201, 403),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+            data={"body": "A reply"},
+        ),
+        "POST /api/v1/threads/{thread_id}/accept": Expect(
+            (401, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+            data={"post": None},
+        ),
+        "GET /api/v1/posts/{post_id}": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+        ),
+        "PATCH /api/v1/posts/{post_id}": Expect(
+            (401, 404, 404, 403, 200, 200, 200),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+            data={"body": "Edited"},
+        ),
+        "DELETE /api/v1/posts/{post_id}": Expect(
+            (401, 404, 404, 403, 204, 403, 403),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+        ),
+        "POST /api/v1/posts/{post_id}/reactions": Expect(
+            (401, 404, 404, 200, 200, 200, 403),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+            data={"kind": "heart"},
+        ),
+        "PUT /api/v1/posts/{post_id}/vote": Expect(
+            (401, 404, 404, 200, 403, 200, 403),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+            data={"value": 1},
+        ),
+        # The file is missing: the request's form is checked before anything else (422).
+        "POST /api/v1/communities/{slug}/uploads": Expect(
+            (401, 422, 422, 422, 422, 422, 422), kwargs={"slug": "private"}
+        ),
+        "GET /api/v1/uploads/{upload_id}": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            kwargs=lambda w: {"upload_id": w.objects["upload"].pk},
+        ),
+    }
+)

@@ -117,6 +117,25 @@ def build_world() -> World:
         invited_by=world.member("coordinator"),
         expires_at=now + timedelta(days=1),
     )
+    # In the private community: a question by the member, answered by the moderator, with a picture.
+    from guilde.discussions import services as discussion_services
+    from guilde.uploads.services import upload_create
+
+    private = world.communities["private"]
+    picture = upload_create(
+        actor=world.member("member"), community=private, file=_picture(), name="private.png"
+    )
+    question = discussion_services.thread_create(
+        actor=world.member("member"),
+        community=private,
+        kind="question",
+        title="A private question",
+        body=f"private question text ![p]({picture.url})",
+    )
+    answer = discussion_services.post_create(
+        actor=world.member("moderator"), thread=question, body="private answer text"
+    )
+    world.objects.update(thread=question, answer=answer, upload=picture)
     world.objects.update(
         owner=owner,
         organisation=organisation,

@@ -30,6 +30,8 @@ from guilde.accounts.tests.factories import PASSWORD, MemberFactory, Organisatio
 from guilde.accounts.tests.images import png_bytes, upload
 from guilde.communities import services as community_services
 from guilde.core.testing import run_queued_tasks
+from guilde.discussions import services as discussion_services
+from guilde.uploads.services import upload_create
 
 MARKERS = {
     "username": "zqmember",
@@ -108,6 +110,36 @@ def _member_with_everything(client: Client) -> User:
         actor=MemberFactory.create(), name="Other", domain="Stuff"
     )
     community_services.membership_join(actor=member, community=joined)
+    # Discussions: a thread with an uploaded picture, a reply elsewhere (then edited), a
+    # vote, a reaction, a draft, what they read.
+    picture = upload_create(
+        actor=member, community=joined, file=upload("p.png", png_bytes()), name="p.png"
+    )
+    own = discussion_services.thread_create(
+        actor=member,
+        community=joined,
+        kind="question",
+        title="My question",
+        body=f"![p]({picture.url})",
+    )
+    assert joined.created_by is not None
+    others = discussion_services.thread_create(
+        actor=joined.created_by,
+        community=joined,
+        kind="question",
+        title="Their question",
+        body="Help",
+    )
+    reply = discussion_services.post_create(actor=member, thread=others, body="My answer")
+    discussion_services.post_edit(actor=member, post=reply, body="My better answer")
+    discussion_services.vote_set(actor=member, post=others.posts.get(position=1), value=1)
+    discussion_services.reaction_toggle(
+        actor=member, post=others.posts.get(position=1), kind="heart"
+    )
+    discussion_services.post_create(actor=joined.created_by, thread=own, body="Reply to them")
+    discussion_services.draft_save(
+        actor=member, community=joined, thread=None, title="Later", body="unfinished"
+    )
     return member
 
 
@@ -221,6 +253,6 @@ def test_an_export_contains_everything_the_member_owns():
             model._default_manager.filter(**{owner: member}).values_list("pk", flat=True)
         )
         assert expected, f"the test gives the member no {label} row"
-        assert {row["id"] for row in part} == expected, label
+        assert {str(row["id"]) for row in part} == {str(pk) for pk in expected}, label
         checked += 1
     assert checked >= 8

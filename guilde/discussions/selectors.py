@@ -1,0 +1,309 @@
+"""Reads of threads and posts through the viewer's eyes, at a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from guilde.accounts.models import User
+from guilde.accounts.selectors import MemberProfile, member_profiles, with_profile_relations
+from guilde.communities.models import Community, Membership, Tag
+from guilde.communities.permissions import membership_of
+from guilde.communities.selectors import with_viewer_membership
+from guilde.core.permissions import can, require
+from guilde.discussions.models import Post, Reaction, ReadState, Thread, Vote
+from guilde.discussions.services import threads_of_member_q
+
+POSTS_PER_PAGE = 20
+THREADS_PER_PAGE = 30
+FILTERS = ("latest", "unanswered", "unsolved", "solved", "top", "mine")
+
+
+def _read_position(viewer: Any) -> Subquery:
+    return Subquery(
+        ReadState.objects.filter(member_id=viewer.pk, thread=OuterRef("pk")).values(
+            "last_read_position"
+        )[:1]
+    )
+
+
+def thread_queryset(
+    *,
+    viewer: Any,
+    community: Community,
+    filter_: str = "latest",
+    tag: str = "",
+    kind: str = "",
+    category: str = "",
+) -> QuerySet[Thread]:
+    """The threads of ``community`` that ``viewer`` sees in its lists (the viewer may view it)."""
+    require(viewer, "view", community)
+    threads = Thread.objects.filter(community=community).listed()
+    if kind:
+        threads = threads.filter(kind=kind)
+    if tag:
+        threads = threads.filter(tags__slug=tag)
+    if category:
+        threads = threads.filter(category__slug=category)
+    if filter_ == "unanswered":
+        threads = threads.filter(reply_count=0)
+    elif filter_ == "unsolved":
+        threads = threads.filter(kind=Thread.Kind.QUESTION, accepted_post__isnull=True)
+    elif filter_ == "solved":
+        threads = threads.filter(kind=Thread.Kind.QUESTION, accepted_post__isnull=False)
+    elif filter_ == "mine":
+        if not viewer.is_authenticated:
+            return threads.none()
+        threads = threads.filter(threads_of_member_q(viewer)).distinct()
+    if viewer.is_authenticated:
+        threads = threads.annotate(read_position=_read_position(viewer))
+    else:
+        threads = threads.annotate(read_position=Value(None, output_field=IntegerField()))
+    ordering = (
+        ("-score", "-reply_count", "-last_activity_at")
+        if filter_ == "top"
+        else ("-last_activity_at",)
+    )
+    return (
+        threads.select_related("author", "category")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("-pinned", *ordering, "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread: Thread
+    author_name: str
+    unread: int
+    is_new: bool
+
+
+def thread_rows(*, viewer: Any, threads: list[Thread], community: Community) -> list[ThreadRow]:
+    """What the list shows of each thread, with the viewer's unread counts."""
+    joined = None
+    membership = membership_of(viewer, community)
+    if membership is not None and membership.joined_at is not None:
+        joined = membership.joined_at
+    rows = []
+    for thread in threads:
+        read = getattr(thread, "read_position", None)
+        if not viewer.is_authenticated:
+            unread, is_new = 0, False
+        elif read is None:
+            unread = 0
+            is_new = joined is not None and thread.last_activity_at > joined
+        else:
+            unread, is_new = max(thread.last_position - read, 0), False
+        rows.append(
+            ThreadRow(
+                thread=thread,
+                author_name=thread.author.name if thread.author else "",
+                unread=unread,
+                is_new=is_new,
+            )
+        )
+    return rows
+
+
+def thread_get(*, viewer: Any, community: Community, pk: int, action: str = "view") -> Thread:
+    thread = (
+        Thread.objects.select_related("community", "category", "author", "accepted_post")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .filter(community=community, pk=pk)
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    thread.community = community  # share the viewer's membership cache
+    require(viewer, action, thread)
+    return thread
+
+
+def thread_by_id(*, viewer: Any, pk: int, action: str = "view") -> Thread:
+    """A thread wherever it lives (the API, ``/t/<id>/`` links)."""
+    thread = (
+        Thread.objects.select_related("community", "category", "author", "accepted_post")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    with_viewer_membership([thread.community], viewer)
+    require(viewer, action, thread)
+    return thread
+
+
+def post_get(*, viewer: Any, pk: int, action: str = "view") -> Post:
+    post = Post.objects.select_related("thread__community", "author").filter(pk=pk).first()
+    if post is None:
+        raise Http404
+    with_viewer_membership([post.thread.community], viewer)
+    require(viewer, action, post)
+    return post
+
+
+@dataclass
+class PostView:
+    """A post as the viewer sees it: its text only if they may read it."""
+
+    post: Post
+    author: MemberProfile | None
+    html: str | None
+    tombstone: str  # "" | "deleted" | "hidden"
+    is_accepted: bool
+    reactions: list[tuple[str, str, int, bool]] = field(
+        default_factory=list
+    )  # kind, emoji, count, mine
+    my_vote: int = 0
+    quoted_author: str = ""
+    can_edit: bool = False
+    can_delete: bool = False
+    can_hide: bool = False
+    can_purge: bool = False
+    can_react: bool = False
+    can_vote: bool = False
+    is_unread: bool = False
+
+
+def _ordered_posts(thread: Thread) -> QuerySet[Post]:
+    posts = Post.objects.filter(thread=thread).select_related("author", "reply_to__author")
+    if thread.is_question:
+        # The question first, then the accepted answer, then the best answers.
+        return posts.annotate(
+            rank=Case(
+                When(position=1, then=Value(0)),
+                When(pk=thread.accepted_post_id or 0, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        ).order_by("rank", "-score", "position")
+    return posts.order_by("position")
+
+
+def posts_page(
+    *, viewer: Any, thread: Thread, page_number: Any = 1
+) -> tuple[Page[Post], list[PostView]]:
+    """One page of a thread's posts with everything the page shows, in fixed queries."""
+    page = Paginator(_ordered_posts(thread), POSTS_PER_PAGE).get_page(page_number)
+    return page, post_views(viewer=viewer, thread=thread, posts=list(page.object_list))
+
+
+def post_views(*, viewer: Any, thread: Thread, posts: list[Post]) -> list[PostView]:
+    """What ``viewer`` sees of ``posts`` (of ``thread``), in a fixed number of queries."""
+    authors = list(
+        with_profile_relations(
+            User.objects.filter(pk__in={p.author_id for p in posts if p.author_id})
+        )
+    )
+    profiles = {profile.id: profile for profile in member_profiles(viewer=viewer, members=authors)}
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        Reaction.objects.filter(post__in=posts).values("post_id", "kind").annotate(n=Count("id"))
+    ):
+        counts[row["post_id"]][row["kind"]] = row["n"]
+    mine: set[tuple[int, str]] = set()
+    votes: dict[int, int] = {}
+    read = 0
+    if viewer.is_authenticated:
+        mine = set(
+            Reaction.objects.filter(post__in=posts, member_id=viewer.pk).values_list(
+                "post_id", "kind"
+            )
+        )
+        votes = dict(
+            Vote.objects.filter(post__in=posts, member_id=viewer.pk).values_list("post_id", "value")
+        )
+        state = ReadState.objects.filter(member_id=viewer.pk, thread=thread).first()
+        read = state.last_read_position if state else 0
+    emoji = dict(Reaction.Kind.choices)
+    views = []
+    for post in posts:
+        post.thread = thread
+        readable = can(viewer, "read", post)
+        tombstone = "deleted" if post.deleted_at else ("hidden" if post.hidden_at else "")
+        views.append(
+            PostView(
+                post=post,
+                author=profiles.get(post.author_id) if post.author_id else None,
+                html=post.body_html if readable else None,
+                tombstone=tombstone,
+                is_accepted=thread.accepted_post_id == post.pk,
+                reactions=[
+                    (kind, str(emoji[kind]), counts[post.pk].get(kind, 0), (post.pk, kind) in mine)
+                    for kind in Reaction.Kind.values
+                ],
+                my_vote=votes.get(post.pk, 0),
+                quoted_author=(
+                    post.reply_to.author.name if post.reply_to and post.reply_to.author else ""
+                ),
+                can_edit=can(viewer, "edit", post),
+                can_delete=can(viewer, "delete", post),
+                can_hide=can(viewer, "hide", post),
+                can_purge=can(viewer, "purge", post),
+                can_react=can(viewer, "react", post),
+                can_vote=can(viewer, "vote", post),
+                is_unread=viewer.is_authenticated and post.position > read,
+            )
+        )
+    return views
+
+
+def page_of_position(thread: Thread, position: int) -> int:
+    """The page that shows the post at ``position`` (chronological threads)."""
+    if thread.is_question:
+        ordered = list(_ordered_posts(thread).values_list("position", flat=True))
+        index = ordered.index(position) if position in ordered else 0
+        return index // POSTS_PER_PAGE + 1
+    return max(position - 1, 0) // POSTS_PER_PAGE + 1
+
+
+def first_unread_position(*, viewer: Any, thread: Thread) -> int:
+    if not viewer.is_authenticated:
+        return 1
+    state = ReadState.objects.filter(member_id=viewer.pk, thread=thread).first()
+    read = state.last_read_position if state else 0
+    return min(read + 1, thread.last_position)
+
+
+def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[int, int]:
+    """For each community, how many of its threads have posts the viewer has not read.
+
+    A thread never opened counts when it moved after the viewer joined the community.
+    """
+    if not viewer.is_authenticated or not communities:
+        return {}
+    joined = Membership.objects.filter(
+        member_id=viewer.pk, community=OuterRef("community_id"), status=Membership.Status.ACTIVE
+    ).values("joined_at")[:1]
+    threads = (
+        Thread.objects.filter(community__in=communities)
+        .listed()
+        .annotate(read=_read_position(viewer), joined=Subquery(joined))
+        .filter(joined__isnull=False)
+        .filter(
+            Q(read__isnull=False, last_position__gt=Coalesce("read", 0))
+            | Q(read__isnull=True, last_activity_at__gt=Coalesce("joined", "created_at"))
+        )
+    )
+    return dict(
+        threads.values_list("community_id").annotate(n=Count("id")).values_list("community_id", "n")
+    )
