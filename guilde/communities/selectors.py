@@ -86,11 +86,18 @@ def community_queryset(
 class CommunityCard:
     community: Community
     membership: Membership | None
+    unread: int = 0  # threads with posts the viewer has not read (filled by the caller)
 
 
-def community_cards(*, viewer: Any, communities: list[Community]) -> list[CommunityCard]:
+def community_cards(
+    *, viewer: Any, communities: list[Community], unread: dict[int, int] | None = None
+) -> list[CommunityCard]:
     with_viewer_membership(communities, viewer)
-    return [CommunityCard(community=c, membership=membership_of(viewer, c)) for c in communities]
+    counts = unread or {}
+    return [
+        CommunityCard(community=c, membership=membership_of(viewer, c), unread=counts.get(c.pk, 0))
+        for c in communities
+    ]
 
 
 def community_get(*, viewer: Any, slug: str, action: str = "discover") -> Community:

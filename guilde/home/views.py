@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from guilde.communities import selectors as communities
+from guilde.discussions import selectors as discussions
 
 FEATURED = 6
 
@@ -18,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home/home.html",
         {
-            "my_cards": communities.community_cards(viewer=request.user, communities=mine),
+            "my_cards": communities.community_cards(
+                viewer=request.user,
+                communities=mine,
+                unread=discussions.unread_thread_counts(viewer=request.user, communities=mine),
+            ),
             "discover_cards": communities.community_cards(
                 viewer=request.user, communities=discover
             ),

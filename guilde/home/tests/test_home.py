@@ -43,3 +43,20 @@ def test_unknown_pages_get_the_site_404(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_my_communities_show_how_many_threads_have_new_posts(client):
+    from guilde.discussions import services
+
+    community = CommunityFactory.create()
+    reader = member_of(community)
+    writer = member_of(community)
+    thread = services.thread_create(
+        actor=writer, community=community, kind="discussion", title="T", body="B"
+    )
+    client.force_login(reader)
+    assert "1 thread with new posts" in client.get("/").content.decode()
+    thread.refresh_from_db()
+    services.thread_mark_read(member=reader, thread=thread, position=1)
+    assert "with new posts" not in client.get("/").content.decode()
