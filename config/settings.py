@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "guilde.communities",
     "guilde.uploads",
     "guilde.discussions",
+    "guilde.conversations",
+    "guilde.notifications",
     "guilde.home",
     "guilde.api",
     "allauth",
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "guilde.notifications.context.bell",
             ],
         },
     },
@@ -165,6 +168,10 @@ GUILDE_SCHEDULER_MODULES: list[str] = env.list("GUILDE_SCHEDULER_MODULES", defau
 GUILDE_SCHEDULER_TICK = env.float("GUILDE_SCHEDULER_TICK", default=1.0)
 GUILDE_WORKER_HEARTBEAT_SECONDS = env.float("GUILDE_WORKER_HEARTBEAT_SECONDS", default=10.0)
 GUILDE_WORKER_STALE_AFTER_SECONDS = env.float("GUILDE_WORKER_STALE_AFTER_SECONDS", default=60.0)
+# The shared secret the mail provider sends with delivery reports (bounces, complaints).
+GUILDE_BOUNCE_TOKEN = env.str("GUILDE_BOUNCE_TOKEN", default="")
+# How often an open page asks for the bell's count (docs/decisions/0005).
+GUILDE_BELL_POLL_SECONDS = env.int("GUILDE_BELL_POLL_SECONDS", default=30)
 # Finished task results are deleted after this many days.
 GUILDE_TASK_RESULT_RETENTION_DAYS = env.int("GUILDE_TASK_RESULT_RETENTION_DAYS", default=14)
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("guilde.communities.urls")),
     path("", include("guilde.uploads.urls")),
     path("", include("guilde.discussions.urls")),
+    path("", include("guilde.conversations.urls")),
+    path("", include("guilde.notifications.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -113,6 +113,17 @@ class User(AbstractUser):
 
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
+    class MessagesFrom(models.TextChoices):
+        COMMUNITIES = "communities", _("Members who share a community with me")
+        ANYONE = "anyone", _("Any member")
+
+    messages_from = models.CharField(
+        _("who may send me direct messages"),
+        max_length=12,
+        choices=MessagesFrom.choices,
+        default=MessagesFrom.COMMUNITIES,
+    )
+
     objects: ClassVar[MemberManager] = MemberManager()
 
     class Meta:
@@ -149,6 +160,27 @@ class User(AbstractUser):
             return Visibility(value)
         except ValueError:
             return default
+
+
+class Block(models.Model):
+    """``blocker`` blocks ``blocked``: no messages, no mentions, their posts folded away."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
 
 
 class InstanceSettings(models.Model):

@@ -32,6 +32,7 @@ from guilde.accounts.forms import (
 from guilde.accounts.models import (
     VISIBLE_FIELDS,
     Affiliation,
+    Block,
     DataExport,
     MemberSkill,
     Organisation,
@@ -92,7 +93,11 @@ def member_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def member_detail(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.member_get(viewer=request.user, username=username)
-    return render(request, "accounts/member_detail.html", {"profile": profile})
+    blocked = (
+        request.user.is_authenticated
+        and Block.objects.filter(blocker_id=request.user.pk, blocked_id=profile.id).exists()
+    )
+    return render(request, "accounts/member_detail.html", {"profile": profile, "blocked": blocked})
 
 
 @require_GET

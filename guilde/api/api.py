@@ -129,6 +129,8 @@ api = build_api(
 api.add_router("/", "guilde.accounts.api.router")
 api.add_router("/", "guilde.communities.api.router")
 api.add_router("/", "guilde.discussions.api.router")
+api.add_router("/", "guilde.conversations.api.router")
+api.add_router("/", "guilde.notifications.api.router")
 
 
 class InstanceOut(Schema):

@@ -28,6 +28,7 @@ from guilde.communities.models import (
     Tag,
 )
 from guilde.communities.permissions import is_admin, membership_of, remember_membership
+from guilde.core.events import publish
 from guilde.core.permissions import require
 
 INVITATION_LIFETIME = timedelta(days=30)
@@ -268,6 +269,7 @@ def membership_join(*, actor: User, community: Community, message: str = "") -> 
         raise ValidationError(_("You are already in this community.")) from error
     remember_membership(community, actor, membership)
     if not membership.is_active:
+        publish("join.requested", community_id=community.pk, member_id=actor.pk)
         deciders = Membership.objects.filter(
             community=community,
             status=Membership.Status.ACTIVE,
@@ -296,6 +298,13 @@ def membership_decide(*, actor: User, membership: Membership, approve: bool) -> 
     if membership.status != Membership.Status.PENDING:
         raise ValidationError(_("This request was already decided."))
     member = membership.member
+    publish(
+        "membership.decided",
+        community_id=community.pk,
+        member_id=member.pk,
+        approved=approve,
+        actor_id=actor.pk,
+    )
     if approve:
         membership.status = Membership.Status.ACTIVE
         membership.joined_at = timezone.now()
@@ -390,6 +399,7 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    publish("invitation.created", invitation_id=invitation.pk)
     link = settings.GUILDE_SITE_URL + reverse("communities:invitation", args=[plain])
     with override(actor.language or community.language or settings.LANGUAGE_CODE):
         body = render_to_string(

@@ -238,3 +238,16 @@ def plain_text(source: str, limit: int = 300) -> str:
     text = html.unescape(nh3.clean(render(source).html, tags=set()))
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+DELETED_MEMBER = "(deleted member)"
+
+
+def forget_mentions(text: str, username: str) -> str:
+    """``text`` with every ``@username`` mention replaced by a neutral placeholder (used
+    when the member's account is deleted: their name leaves others' texts too)."""
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_.\-@/])@" + re.escape(username) + r"(?![A-Za-z0-9_]|[.\-][A-Za-z0-9_])",
+        re.IGNORECASE,
+    )
+    return pattern.sub(DELETED_MEMBER, text)

@@ -16,36 +16,15 @@ from urllib.parse import quote
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+
+from guilde.core.worker import run_ready_tasks
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def run_queued_tasks(*, limit: int = 1000) -> int:
-    """Run every task ready now (and those they enqueue), as ``guilde worker --batch`` does.
-
-    Runs inside the test's transaction (the worker's own loop would close the test's
-    connection). Returns how many tasks ran; tasks scheduled for later stay queued.
-    """
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
-    ran = 0
-    while (result := DBTaskResult.objects.ready().first()) is not None:
-        if ran >= limit:
-            raise AssertionError(f"tasks keep enqueueing tasks: stopped after {limit}")
-        result.claim("test-worker")
-        worker.run_task(result)
-        ran += 1
-    return ran
+    """Run every task ready now (and those they enqueue), as ``guilde worker --batch`` does."""
+    return run_ready_tasks(limit=limit)
 
 
 def count_queries(action: Callable[[], Any]) -> tuple[int, list[str]]:

@@ -59,9 +59,25 @@ classify(
 classify("discussions.Draft", Handling.OWNED, "unfinished texts", export_part="drafts")
 
 
+def _forget_mentions(username: str) -> None:
+    """Others' posts that mention the member name them no more."""
+    from guilde.core.markdown import forget_mentions
+    from guilde.discussions.services import render_body
+
+    for post in Post.objects.filter(body__icontains=f"@{username}"):
+        body = forget_mentions(post.body, username)
+        if body != post.body:
+            Post.objects.filter(pk=post.pk).update(body=body, body_html=render_body(body).html)
+    for revision in PostRevision.objects.filter(body__icontains=f"@{username}"):
+        PostRevision.objects.filter(pk=revision.pk).update(
+            body=forget_mentions(revision.body, username)
+        )
+
+
 @on_account_deletion(order=50)
 def handle_discussions(context: DeletionContext) -> None:
     member = context.member
+    _forget_mentions(member.username)
     for model in (Reaction, ReadState, Draft):
         model._default_manager.filter(member=member).delete()
     voted_posts = list(Post.objects.filter(votes__member=member).distinct())

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from guilde.accounts.models import User
+from guilde.accounts.models import Block, User
 from guilde.accounts.selectors import MemberProfile, member_profiles, with_profile_relations
 from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.permissions import membership_of
@@ -182,6 +182,7 @@ class PostView:
     can_react: bool = False
     can_vote: bool = False
     is_unread: bool = False
+    by_blocked: bool = False  # written by someone the viewer blocked: folded unless asked
 
 
 def _ordered_posts(thread: Thread) -> QuerySet[Post]:
@@ -200,14 +201,17 @@ def _ordered_posts(thread: Thread) -> QuerySet[Post]:
 
 
 def posts_page(
-    *, viewer: Any, thread: Thread, page_number: Any = 1
+    *, viewer: Any, thread: Thread, page_number: Any = 1, show_blocked: bool = False
 ) -> tuple[Page[Post], list[PostView]]:
     """One page of a thread's posts with everything the page shows, in fixed queries."""
     page = Paginator(_ordered_posts(thread), POSTS_PER_PAGE).get_page(page_number)
-    return page, post_views(viewer=viewer, thread=thread, posts=list(page.object_list))
+    posts = list(page.object_list)
+    return page, post_views(viewer=viewer, thread=thread, posts=posts, show_blocked=show_blocked)
 
 
-def post_views(*, viewer: Any, thread: Thread, posts: list[Post]) -> list[PostView]:
+def post_views(
+    *, viewer: Any, thread: Thread, posts: list[Post], show_blocked: bool = True
+) -> list[PostView]:
     """What ``viewer`` sees of ``posts`` (of ``thread``), in a fixed number of queries."""
     authors = list(
         with_profile_relations(
@@ -223,7 +227,12 @@ def post_views(*, viewer: Any, thread: Thread, posts: list[Post]) -> list[PostVi
     mine: set[tuple[int, str]] = set()
     votes: dict[int, int] = {}
     read = 0
+    blocked: set[int] = set()
     if viewer.is_authenticated:
+        if not show_blocked:
+            blocked = set(
+                Block.objects.filter(blocker_id=viewer.pk).values_list("blocked_id", flat=True)
+            )
         mine = set(
             Reaction.objects.filter(post__in=posts, member_id=viewer.pk).values_list(
                 "post_id", "kind"
@@ -262,6 +271,7 @@ def post_views(*, viewer: Any, thread: Thread, posts: list[Post]) -> list[PostVi
                 can_react=can(viewer, "react", post),
                 can_vote=can(viewer, "vote", post),
                 is_unread=viewer.is_authenticated and post.position > read,
+                by_blocked=post.author_id in blocked,
             )
         )
     return views
@@ -287,7 +297,8 @@ def first_unread_position(*, viewer: Any, thread: Thread) -> int:
 def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[int, int]:
     """For each community, how many of its threads have posts the viewer has not read.
 
-    A thread never opened counts when it moved after the viewer joined the community.
+    A thread never opened counts when it moved after the viewer joined the community;
+    muted threads and communities do not count.
     """
     if not viewer.is_authenticated or not communities:
         return {}
@@ -302,6 +313,12 @@ def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[i
         .filter(
             Q(read__isnull=False, last_position__gt=Coalesce("read", 0))
             | Q(read__isnull=True, last_activity_at__gt=Coalesce("joined", "created_at"))
+        )
+        # What the viewer muted (the thread, or its whole community) is not counted
+        # (subscriptions are the notifications app's, reached through their reverse relation).
+        .exclude(subscriptions__member_id=viewer.pk, subscriptions__level="mute")
+        .exclude(
+            community__subscriptions__member_id=viewer.pk, community__subscriptions__level="mute"
         )
     )
     return dict(

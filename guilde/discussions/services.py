@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
+from guilde.core.events import publish
 from guilde.core.markdown import Rendered, render
 from guilde.core.permissions import can, require
 from guilde.discussions.models import (
@@ -123,6 +124,7 @@ def thread_create(
     _attach(post, rendered)
     ReadState.objects.create(member=actor, thread=thread, last_read_position=1)
     _discard_draft(actor, community, None)
+    publish("thread.created", thread_id=thread.pk)
     return thread
 
 
@@ -158,6 +160,7 @@ def post_create(*, actor: User, thread: Thread, body: str, reply_to: Post | None
         member=actor, thread=thread, defaults={"last_read_position": position, "updated_at": now}
     )
     _discard_draft(actor, thread.community, thread)
+    publish("post.created", post_id=post.pk)
     return post
 
 
@@ -288,6 +291,7 @@ def reaction_toggle(*, actor: User, post: Post, kind: str) -> bool:
     if deleted:
         return False
     Reaction.objects.create(post=post, member=actor, kind=kind)
+    publish("reaction.added", post_id=post.pk, member_id=actor.pk, kind=kind)
     return True
 
 
@@ -319,6 +323,8 @@ def answer_accept(*, actor: User, thread: Thread, post: Post | None) -> Thread:
         raise ValidationError(_("Accept a visible answer of this question."))
     thread.accepted_post = post
     thread.save(update_fields=["accepted_post"])
+    if post is not None:
+        publish("answer.accepted", thread_id=thread.pk, post_id=post.pk, actor_id=actor.pk)
     return thread
 
 

@@ -139,8 +139,15 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.GET.get("unread") == "1":
         position = selectors.first_unread_position(viewer=request.user, thread=thread)
         return redirect(_thread_url(thread, position=position))
+    if (position_text := request.GET.get("post", "")).isdigit():
+        return redirect(_thread_url(thread, position=int(position_text)))
+    if (position_text := request.GET.get("post", "")).isdigit():
+        return redirect(_thread_url(thread, position=int(position_text)))
     page, posts = selectors.posts_page(
-        viewer=request.user, thread=thread, page_number=request.GET.get("page")
+        viewer=request.user,
+        thread=thread,
+        page_number=request.GET.get("page"),
+        show_blocked=request.GET.get("show_blocked") == "1",
     )
     if isinstance(request.user, User) and posts:
         services.thread_mark_read(

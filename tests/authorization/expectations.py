@@ -364,3 +364,103 @@ EXPECTATIONS.update(
         ),
     }
 )
+
+
+def _conversation(world: World) -> dict[str, object]:
+    return {"pk": world.objects["conversation"].pk}
+
+
+def _conversation_id(world: World) -> dict[str, object]:
+    return {"conversation_id": world.objects["conversation"].pk}
+
+
+# A conversation between the owner and someone else: no role is in it.
+PRIVATE_MESSAGE = ("hidden message text", "hidden conversation subject")
+
+EXPECTATIONS.update(
+    {
+        # Notifications: each member's own; the unsubscribe link is its own proof ------------
+        "notifications:list": Expect(signed_in(302, 200), never_shows=PRIVATE_MESSAGE),
+        "notifications:bell": Expect(signed_in(302, 200)),
+        "notifications:mark_read": Expect(signed_in(302, 302), method="POST"),
+        "notifications:open": Expect(
+            signed_in(302, 404), kwargs=lambda w: {"pk": w.objects["notification"].pk}
+        ),
+        "notifications:unsubscribe": Expect(
+            all_pages(200), kwargs=lambda w: {"token": w.objects["unsubscribe_token"]}
+        ),
+        "notifications:preferences": Expect(signed_in(302, 200)),
+        # Following the private question: whoever may read it.
+        "notifications:subscribe": Expect(
+            (302, 404, 404, 302, 302, 302, 302),
+            method="POST",
+            data=lambda w: {
+                "target_type": "thread",
+                "target_id": w.objects["thread"].pk,
+                "level": "watch",
+            },
+        ),
+        "GET /api/v1/me/notifications": Expect(signed_in(401, 200), never_shows=PRIVATE_MESSAGE),
+        "GET /api/v1/me/notifications/count": Expect(signed_in(401, 200)),
+        "POST /api/v1/me/notifications/read": Expect(signed_in(401, 200)),
+        "GET /api/v1/me/subscriptions": Expect(signed_in(401, 200)),
+        "PUT /api/v1/me/subscriptions": Expect(
+            (401, 404, 404, 200, 200, 200, 200),
+            data=lambda w: {
+                "target_type": "thread",
+                "target_id": w.objects["thread"].pk,
+                "level": "watch",
+            },
+        ),
+        "GET /api/v1/me/notification-preferences": Expect(signed_in(401, 200)),
+        "PATCH /api/v1/me/notification-preferences": Expect(
+            signed_in(401, 200), data={"digest": "daily"}
+        ),
+        # Only the mail provider, with the shared secret (none is set in the tests).
+        "POST /api/v1/mail/delivery-reports": Expect(all_pages(401)),
+        # Direct messages (between the member and the owner): participants only — not
+        # moderators, not coordinators, not administrators ------------------------------------
+        "conversations:list": Expect(signed_in(302, 200), never_shows=PRIVATE_MESSAGE),
+        "conversations:new": Expect(signed_in(302, 200)),
+        "conversations:detail": Expect((302, 404, 404, 200, 404, 404, 404), kwargs=_conversation),
+        "conversations:leave": Expect(
+            (302, 404, 404, 302, 404, 404, 404), method="POST", kwargs=_conversation
+        ),
+        "conversations:report": Expect(
+            (302, 404, 404, 302, 404, 404, 404),
+            method="POST",
+            kwargs=lambda w: {"pk": w.objects["message"].pk},
+            data={"reason": "Rude"},
+        ),
+        "conversations:block": Expect(
+            signed_in(302, 302), method="POST", kwargs={"username": "owner-person"}
+        ),
+        "GET /api/v1/me/conversations": Expect(signed_in(401, 200), never_shows=PRIVATE_MESSAGE),
+        # To the member: only those who share a community with them (an administrator has
+        # no privilege here); the member cannot write to themselves.
+        "POST /api/v1/me/conversations": Expect(
+            (401, 403, 403, 422, 201, 201, 403), data={"to": ["member-person"], "body": "Hello"}
+        ),
+        "GET /api/v1/me/conversations/{conversation_id}/messages": Expect(
+            (401, 404, 404, 200, 404, 404, 404), kwargs=_conversation_id
+        ),
+        "POST /api/v1/me/conversations/{conversation_id}/messages": Expect(
+            (401, 404, 404, 201, 404, 404, 404), kwargs=_conversation_id, data={"body": "More"}
+        ),
+        "POST /api/v1/me/conversations/{conversation_id}/leave": Expect(
+            (401, 404, 404, 204, 404, 404, 404), kwargs=_conversation_id
+        ),
+        "POST /api/v1/me/messages/{message_id}/report": Expect(
+            (401, 404, 404, 201, 404, 404, 404),
+            kwargs=lambda w: {"message_id": w.objects["message"].pk},
+            data={"reason": "Rude"},
+        ),
+        "GET /api/v1/me/blocks": Expect(signed_in(401, 200)),
+        "PUT /api/v1/me/blocks/{username}": Expect(
+            signed_in(401, 204), kwargs={"username": "owner-person"}
+        ),
+        "DELETE /api/v1/me/blocks/{username}": Expect(
+            signed_in(401, 204), kwargs={"username": "owner-person"}
+        ),
+    }
+)

@@ -31,7 +31,7 @@ class Expect:
     statuses: tuple[Status, ...]
     method: str = "GET"
     kwargs: dict[str, Any] | Callable[[World], dict[str, Any]] | str = field(default_factory=dict)
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     # Text that must not appear in any response (private content of the target objects).
     never_shows: tuple[str, ...] = ()
 
@@ -147,6 +147,7 @@ def check_routes(
             failures.append(f"{key}: no expectation in the table")
             continue
         kwargs = expect.resolved_kwargs(world, pattern_object)
+        data = expect.data(world) if callable(expect.data) else expect.data
         if is_api:
             method = key.split(" ", 1)[0]
             url = template.format(**kwargs)
@@ -155,7 +156,7 @@ def check_routes(
             url = reverse(key, urlconf=urlconf, kwargs=kwargs) if named else "/" + template
         for role in ROLES:
             with transaction.atomic():
-                response = _request(clients[role], method, url, expect.data, json=is_api)
+                response = _request(clients[role], method, url, data, json=is_api)
                 transaction.set_rollback(True)
             expected = expect.for_role(role)
             if response.status_code not in expected:

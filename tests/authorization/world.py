@@ -136,6 +136,40 @@ def build_world() -> World:
         actor=world.member("moderator"), thread=question, body="private answer text"
     )
     world.objects.update(thread=question, answer=answer, upload=picture)
+
+    # A conversation between the member and the owner, which nobody else may see; a
+    # notification of the owner's, and the link of one of the owner's e-mails.
+    from guilde.conversations import services as conversation_services
+    from guilde.notifications import mail as notification_mail
+    from guilde.notifications import services as notification_services
+
+    owner.messages_from = User.MessagesFrom.ANYONE
+    owner.save(update_fields=["messages_from"])
+    conversation = conversation_services.conversation_start(
+        sender=world.member("member"),
+        recipients=[owner],
+        subject="private conversation subject",
+        body="private message text",
+    )
+    confidant = MemberFactory.create(
+        username="confidant-person", messages_from=User.MessagesFrom.ANYONE
+    )
+    conversation_services.conversation_start(
+        sender=owner,
+        recipients=[confidant],
+        subject="hidden conversation subject",
+        body="hidden message text",
+    )
+    owner_notification = notification_services.notify(
+        recipient=owner, kind="message", actor=world.member("member"),
+        data={"conversation": conversation.pk}, check_visibility=False,
+    )  # fmt: skip
+    world.objects.update(
+        conversation=conversation,
+        message=conversation.messages.get(),
+        notification=owner_notification,
+        unsubscribe_token=notification_mail.unsubscribe_token(owner, "mention"),
+    )
     world.objects.update(
         owner=owner,
         organisation=organisation,

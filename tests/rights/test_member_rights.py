@@ -29,8 +29,10 @@ from guilde.accounts.models import DataExport, User
 from guilde.accounts.tests.factories import PASSWORD, MemberFactory, OrganisationFactory
 from guilde.accounts.tests.images import png_bytes, upload
 from guilde.communities import services as community_services
+from guilde.conversations import services as conversation_services
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussion_services
+from guilde.notifications import services as notification_services
 from guilde.uploads.services import upload_create
 
 MARKERS = {
@@ -40,6 +42,7 @@ MARKERS = {
     "display_name": "Zq Member Name",
     "bio": "zq-bio-secret",
     "location": "zq-location-secret",
+    "report": "zq-report-reason",
 }
 TEXT_FIELDS = (
     models.CharField,
@@ -140,6 +143,28 @@ def _member_with_everything(client: Client) -> User:
     discussion_services.draft_save(
         actor=member, community=joined, thread=None, title="Later", body="unfinished"
     )
+    # Notifications: what they follow, how they want mail, what they were told, a bounce.
+    notification_services.subscription_set(member=member, target=joined, level="watch")
+    notification_services.frequency_set(member=member, kind="mention", frequency="daily")
+    notification_services.settings_for(member)
+    discussion_services.post_create(
+        actor=joined.created_by, thread=others, body=f"Thanks @{member.username}"
+    )
+    notification_services.delivery_report(email=MARKERS["email"], kind="soft")
+    # Direct messages: a conversation they started, one they were invited to, a report, a block.
+    friend = MemberFactory.create()
+    community_services.membership_join(actor=friend, community=joined)
+    conversation_services.conversation_start(
+        sender=member, recipients=[friend], subject="Zq chat", body="zq-message-secret"
+    )
+    theirs = conversation_services.conversation_start(
+        sender=friend, recipients=[member], body="Rude words"
+    )
+    conversation_services.message_report(
+        reporter=member, message=theirs.messages.get(), reason="zq-report-reason"
+    )
+    conversation_services.block_set(blocker=member, blocked=friend, on=True)
+    run_queued_tasks()
     return member
 
 

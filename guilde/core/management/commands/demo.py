@@ -15,6 +15,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from guilde.core.worker import run_ready_tasks
+
 
 class Command(BaseCommand):
     help = "Load the demonstration data (idempotent: safe to run again)."
@@ -30,4 +32,9 @@ class Command(BaseCommand):
                 raise
             with transaction.atomic():
                 module.load(self.stdout)
-        self.stdout.write(f"Demo data ready in {time.monotonic() - started:.1f} s.")
+        # What the demo set in motion (notifications of its posts, mails) happens now, so
+        # that the instance shows it from the first page.
+        ran = run_ready_tasks()
+        self.stdout.write(
+            f"Demo data ready in {time.monotonic() - started:.1f} s ({ran} background tasks run)."
+        )
