@@ -74,6 +74,8 @@ def thread_list(request: HtmxHttpRequest, slug: str, filter_: str = "latest") ->
         "form": form,
         "page": page,
         "rows": rows,
+        # Filtering by a tag offers to follow it.
+        "tag_followed": community.tags.filter(slug=tag).first() if tag else None,
     }
     template = "discussions/_thread_rows.html" if request.htmx else "discussions/thread_list.html"
     return render(request, template, context)

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from guilde.accounts.tests.factories import MemberFactory
+from guilde.communities.models import Tag
 from guilde.communities.tests.factories import CommunityFactory, member_of
 from guilde.conversations import services as conversations
 from guilde.core.testing import assert_constant_queries, run_queued_tasks
@@ -246,3 +247,19 @@ def test_delivery_reports_stop_mail_and_tell_the_member(settings, tmp_path):
         {**form, "messages_from": "communities", "digest": "weekly", "resume_mail": "1"},
     )
     assert not services.mail_stopped(me.email)
+
+
+def test_a_tag_is_followed_from_the_threads_it_filters():
+    community = CommunityFactory.create(slug="bakers")
+    tag = Tag.objects.create(community=community, name="Rye", slug="rye")
+    me = member_of(community)
+    client = _signed_in(me)
+    assert (
+        'name="target_type" value="tag"'
+        not in client.get("/communities/bakers/threads/").content.decode()
+    )
+    page = client.get("/communities/bakers/threads/?tag=rye").content.decode()
+    assert 'name="target_type" value="tag"' in page
+    assert f'name="target_id" value="{tag.pk}"' in page
+    client.post("/subscriptions/", {"target_type": "tag", "target_id": tag.pk, "level": "watch"})
+    assert Subscription.objects.get(member=me, tag=tag).level == "watch"
