@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "guilde.discussions",
     "guilde.conversations",
     "guilde.notifications",
+    "guilde.moderation",
     "guilde.home",
     "guilde.api",
     "allauth",
@@ -170,6 +171,11 @@ GUILDE_WORKER_HEARTBEAT_SECONDS = env.float("GUILDE_WORKER_HEARTBEAT_SECONDS", d
 GUILDE_WORKER_STALE_AFTER_SECONDS = env.float("GUILDE_WORKER_STALE_AFTER_SECONDS", default=60.0)
 # The shared secret the mail provider sends with delivery reports (bounces, complaints).
 GUILDE_BOUNCE_TOKEN = env.str("GUILDE_BOUNCE_TOKEN", default="")
+# New accounts (joined less than this many days ago) post at most so many times an hour,
+# with at most so many links to other sites per post (anti-spam; moderators are exempt).
+GUILDE_NEW_ACCOUNT_DAYS = env.int("GUILDE_NEW_ACCOUNT_DAYS", default=2)
+GUILDE_NEW_ACCOUNT_POSTS_PER_HOUR = env.int("GUILDE_NEW_ACCOUNT_POSTS_PER_HOUR", default=10)
+GUILDE_NEW_ACCOUNT_LINKS = env.int("GUILDE_NEW_ACCOUNT_LINKS", default=2)
 # How often an open page asks for the bell's count (docs/decisions/0005).
 GUILDE_BELL_POLL_SECONDS = env.int("GUILDE_BELL_POLL_SECONDS", default=30)
 # Finished task results are deleted after this many days.

@@ -20,6 +20,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "guilde-test.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Factories make brand-new accounts: the new-account limits would stop most tests after a
+# few posts. Their own tests turn them on (guilde/moderation/tests/test_new_accounts.py).
+GUILDE_NEW_ACCOUNT_DAYS = 0
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

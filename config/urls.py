@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("guilde.discussions.urls")),
     path("", include("guilde.conversations.urls")),
     path("", include("guilde.notifications.urls")),
+    path("", include("guilde.moderation.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -5,9 +5,11 @@ Every demo member signs in with their e-mail address and the password ``guilde-d
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TextIO
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from guilde.accounts import services
 from guilde.accounts.models import MemberSkill, Organisation, User
@@ -578,6 +580,10 @@ def load(out: TextIO) -> None:
         domain = next((d for _n, s, d, _x in ORGANISATIONS if s == org_slug), "example.org")
         email = f"{username}@{domain}"
         member = User.objects.create_user(username=username, email=email, password=DEMO_PASSWORD)
+        # Demo members have been around for a while (new accounts have posting limits).
+        User.objects.filter(pk=member.pk).update(
+            date_joined=timezone.now() - timedelta(days=200 + 7 * created)
+        )
         EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
         services.profile_update(
             actor=member,

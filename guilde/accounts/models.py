@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -123,6 +124,11 @@ class User(AbstractUser):
         choices=MessagesFrom.choices,
         default=MessagesFrom.COMMUNITIES,
     )
+    # Silenced by an administrator: reads everything, writes nothing anywhere (posts,
+    # reactions, votes, direct messages). ``silenced_until`` empty: until lifted.
+    silenced_at = models.DateTimeField(_("silenced on"), null=True, blank=True)
+    silenced_until = models.DateTimeField(_("silenced until"), null=True, blank=True)
+    silence_reason = models.TextField(_("reason for the silence"), max_length=2000, blank=True)
 
     objects: ClassVar[MemberManager] = MemberManager()
 
@@ -146,6 +152,11 @@ class User(AbstractUser):
         if self.deleted_at is not None:
             return str(_("Deleted member"))
         return self.display_name or self.username
+
+    def is_silenced(self, now: datetime | None = None) -> bool:
+        if self.silenced_at is None:
+            return False
+        return self.silenced_until is None or self.silenced_until > (now or timezone.now())
 
     @property
     def initials(self) -> str:

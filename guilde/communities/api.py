@@ -66,6 +66,8 @@ class CommunityOut(CommunitySummaryOut):
     description: str
     charter: str | None = Field(None, description="Null for those who may not read the community.")
     newcomer_days: int
+    flag_threshold: int
+    review_first_posts: bool
     related: list[str]
     created_at: datetime
     viewer: ViewerOut
@@ -94,6 +96,8 @@ class CommunityPatch(Schema):
     visibility: VisibilityLiteral | None = None
     join_policy: JoinPolicyLiteral | None = None
     newcomer_days: int | None = Field(None, ge=0, le=365)
+    flag_threshold: int | None = Field(None, ge=0, le=50)
+    review_first_posts: bool | None = None
     tags: list[str] | None = Field(None, max_length=60)
     organisations: list[str] | None = None
     related: list[str] | None = Field(None, description="Related communities' short names.")
@@ -175,6 +179,8 @@ def _detail(request: HttpRequest, community: Community) -> dict[str, Any]:
         "description": community.description,
         "charter": community.charter if permissions["view"] else None,
         "newcomer_days": community.newcomer_days,
+        "flag_threshold": community.flag_threshold,
+        "review_first_posts": community.review_first_posts,
         "related": [other.slug for other in selectors.related_visible(request.user, community)],
         "created_at": community.created_at,
         "viewer": {
@@ -269,6 +275,16 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
             if given.get("organisations") is not None
             else list(community.organisations.all()),
             related=list(related),
+        )
+        services.moderation_settings_set(
+            actor=_member(request),
+            community=community,
+            flag_threshold=community.flag_threshold
+            if given.get("flag_threshold") is None
+            else given["flag_threshold"],
+            review_first_posts=community.review_first_posts
+            if given.get("review_first_posts") is None
+            else given["review_first_posts"],
         )
     except DjangoValidationError as error:
         raise _invalid(error) from error

@@ -68,6 +68,19 @@ class CommunitySettingsForm(CommunityForm):
         max_value=365,
         help_text=_("Members count as newcomers for this many days after joining."),
     )
+    flag_threshold = forms.IntegerField(
+        label=_("Flags that hide a post"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        help_text=_(
+            "When this many members flag a post as off-topic, inappropriate or spam, it is "
+            "hidden until a moderator looks. 0: never."
+        ),
+    )
+    review_first_posts = forms.BooleanField(
+        label=_("Newcomers' first posts wait for a moderator's approval"), required=False
+    )
     related = forms.ModelMultipleChoiceField(
         label=_("Related communities"),
         required=False,

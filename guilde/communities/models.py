@@ -86,6 +86,12 @@ class Community(models.Model):
     related = models.ManyToManyField(
         "self", blank=True, symmetrical=True, verbose_name=_("related communities")
     )
+    # Moderation: open flags (off-topic, inappropriate, spam) from this many members hide a
+    # post until a moderator looks (0: never); newcomers' first posts wait for approval.
+    flag_threshold = models.PositiveSmallIntegerField(_("flags that hide a post"), default=3)
+    review_first_posts = models.BooleanField(
+        _("newcomers' first posts wait for a moderator"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -157,6 +163,13 @@ class Membership(models.Model):
     message = models.TextField(_("message"), max_length=2000, blank=True)
     requested_at = models.DateTimeField(_("asked on"), default=timezone.now)
     joined_at = models.DateTimeField(_("joined on"), null=True, blank=True)
+    # A suspension: the member still reads, but neither posts, reacts nor votes here.
+    # ``suspended_until`` empty while ``suspended_at`` is set: until lifted.
+    suspended_at = models.DateTimeField(_("suspended on"), null=True, blank=True)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    suspension_reason = models.TextField(
+        _("reason for the suspension"), max_length=2000, blank=True
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -177,6 +190,11 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > (now or timezone.now())
 
     def is_newcomer(self, now: datetime | None = None) -> bool:
         if self.joined_at is None:
@@ -245,3 +263,72 @@ class CreationPolicy(models.Model):
     def current(cls) -> CreationPolicy:
         found, _created = cls.objects.get_or_create(pk=1)
         return found
+
+
+class ModerationLogEntry(models.Model):
+    """The audit log: every moderation action — who, when, why, on what.
+
+    Kept in this app so that discussions, communities and moderation all write to it;
+    threads and posts are named by kind, id and a snapshot of their title (the log outlives
+    them). Coordinators see their community's entries; administrators see all.
+    """
+
+    class Action(models.TextChoices):
+        POST_HIDE = "post_hide", _("Hid a post")
+        POST_RESTORE = "post_restore", _("Restored a post")
+        POST_EDIT = "post_edit", _("Edited someone's post")
+        POST_PURGE = "post_purge", _("Erased a post")
+        POST_APPROVE = "post_approve", _("Approved a post held for review")
+        POST_REJECT = "post_reject", _("Rejected a post held for review")
+        FLAGS_AGREE = "flags_agree", _("Agreed with flags")
+        FLAGS_DISAGREE = "flags_disagree", _("Disagreed with flags")
+        AUTO_HIDE = "auto_hide", _("Post hidden by flags")
+        THREAD_LOCK = "thread_lock", _("Locked a thread")
+        THREAD_UNLOCK = "thread_unlock", _("Unlocked a thread")
+        THREAD_PIN = "thread_pin", _("Pinned a thread")
+        THREAD_UNPIN = "thread_unpin", _("Unpinned a thread")
+        THREAD_PIN_GLOBALLY = "thread_pin_global", _("Pinned a thread for everyone")
+        THREAD_UNPIN_GLOBALLY = "thread_unpin_global", _("Unpinned a thread for everyone")
+        THREAD_MOVE = "thread_move", _("Moved a thread")
+        THREAD_MERGE = "thread_merge", _("Merged threads")
+        THREAD_SPLIT = "thread_split", _("Split replies into a new thread")
+        THREAD_CLOSE = "thread_close", _("Closed a question as off-topic")
+        THREAD_REOPEN = "thread_reopen", _("Reopened a question")
+        THREAD_SLOW_MODE = "thread_slow_mode", _("Set slow mode")
+        MEMBER_SUSPEND = "member_suspend", _("Suspended a member")
+        MEMBER_UNSUSPEND = "member_unsuspend", _("Lifted a suspension")
+        MEMBER_SILENCE = "member_silence", _("Silenced a member")
+        MEMBER_UNSILENCE = "member_unsilence", _("Lifted a silence")
+        MEMBER_WARN = "member_warn", _("Warned a member")
+        APPEAL_UPHOLD = "appeal_uphold", _("Upheld a decision on appeal")
+        APPEAL_OVERTURN = "appeal_overturn", _("Overturned a decision on appeal")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Empty: the platform itself (e.g. flags reaching the threshold).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    target_type = models.CharField(_("on"), max_length=12)  # thread, post, member, appeal
+    target_id = models.PositiveBigIntegerField(_("id"), null=True, blank=True)
+    target_label = models.CharField(_("what"), max_length=200, blank=True)
+    # The member the action concerns (a post's author, the suspended member...).
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+        indexes = [
+            models.Index(fields=["community", "-created_at"], name="modlog_community_idx"),
+            models.Index(fields=["-created_at"], name="modlog_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"

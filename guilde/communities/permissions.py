@@ -8,7 +8,8 @@ discover   know it exists: anyone for public and private communities; members (a
            creator and administrators while it waits for approval; nobody once deleted
 view       read its content and members: anyone if public; active members and
            administrators otherwise
-post       write in it: active members (any role), while the community is active
+post       write in it (threads, replies, reactions, votes): active members (any role),
+           while the community is active, unless suspended there or silenced
 moderate   act on content and join requests: moderators, coordinators, administrators,
            while active
 manage     change its settings, roles, invitations; archive it: coordinators and
@@ -16,6 +17,7 @@ manage     change its settings, roles, invitations; archive it: coordinators and
 join       join or ask to join: signed-in people who discover it and are not in it yet,
            when it is active and its joining is open or on request
 leave      leave (or withdraw a request): anyone with a membership
+audit      read its moderation log: coordinators and administrators
 restore    bring an archived community back: coordinators and administrators
 delete     administrators
 approve    approve a new community: administrators, while it waits
@@ -88,9 +90,12 @@ def can_view(viewer: Any, community: Community) -> bool:
 
 @rule(Community, "post")
 def can_post(viewer: Any, community: Community) -> bool:
-    return (
-        community.status == Community.Status.ACTIVE and active_role(viewer, community) is not None
-    )
+    if community.status != Community.Status.ACTIVE:
+        return False
+    membership = membership_of(viewer, community)
+    if membership is None or not membership.is_active or membership.is_suspended():
+        return False
+    return not viewer.is_silenced()
 
 
 @rule(Community, "moderate")
@@ -130,6 +135,11 @@ def can_leave(viewer: Any, community: Community) -> bool:
         community.status != Community.Status.DELETED
         and membership_of(viewer, community) is not None
     )
+
+
+@rule(Community, "audit")
+def can_audit(viewer: Any, community: Community) -> bool:
+    return is_admin(viewer) or active_role(viewer, community) == Membership.Role.COORDINATOR
 
 
 @rule(Community, "restore")

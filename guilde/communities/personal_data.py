@@ -17,7 +17,12 @@ from guilde.accounts.rights import (
     exporter,
     on_account_deletion,
 )
-from guilde.communities.models import Community, CommunityInvitation, Membership
+from guilde.communities.models import (
+    Community,
+    CommunityInvitation,
+    Membership,
+    ModerationLogEntry,
+)
 from guilde.communities.services import _mail
 
 classify("communities.Tag", Handling.NONE, "topics of a community")
@@ -40,6 +45,15 @@ classify(
     "without their name",
     export_part="community_invitations_sent",
     owner_field="invited_by",
+)
+
+classify(
+    "communities.ModerationLogEntry",
+    Handling.CUSTOM,
+    "the moderation log stays the communities' record; the member is no longer named in it, "
+    "neither as moderator nor as the one an action concerned",
+    export_part="moderation_actions_about_me",
+    owner_field="member",
 )
 
 
@@ -75,6 +89,11 @@ def leave_every_community(context: DeletionContext) -> None:
                 {"community": community, "link": link},
             )
     Membership.objects.filter(member=member).delete()
+    ModerationLogEntry.objects.filter(target_type="member", target_id=member.pk).update(
+        target_label=""
+    )
+    ModerationLogEntry.objects.filter(member=member).update(member=None)
+    ModerationLogEntry.objects.filter(actor=member).update(actor=None)
     addresses = [value.lower() for value in context.identifiers if "@" in value]
     CommunityInvitation.objects.filter(email__in=addresses).delete()
     CommunityInvitation.objects.filter(accepted_by=member).update(accepted_by=None)
@@ -112,4 +131,20 @@ def export_invitations_sent(member: User) -> list[dict[str, Any]]:
     return [
         {"id": i.pk, "community": i.community.name, "email": i.email, "created_at": i.created_at}
         for i in CommunityInvitation.objects.filter(invited_by=member).select_related("community")
+    ]
+
+
+@exporter("moderation_actions_about_me")
+def export_moderation_actions(member: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": entry.pk,
+            "community": entry.community.name if entry.community else None,
+            "action": entry.action,
+            "on": entry.target_type,
+            "what": entry.target_label,
+            "reason": entry.reason,
+            "when": entry.created_at,
+        }
+        for entry in ModerationLogEntry.objects.filter(member=member).select_related("community")
     ]

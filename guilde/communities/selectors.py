@@ -14,7 +14,9 @@ from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.permissions import is_admin, membership_of, remember_membership
 from guilde.core.permissions import can, require
 
-ACTIONS = ("view", "post", "moderate", "manage", "join", "leave", "restore", "delete", "approve")
+ACTIONS = (
+    "view", "post", "moderate", "audit", "manage", "join", "leave", "restore", "delete", "approve"
+)  # fmt: skip
 
 
 def discoverable_q(viewer: Any) -> Q:

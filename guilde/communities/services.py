@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop, override
 
 from guilde.accounts.models import Affiliation, Organisation, User
 from guilde.accounts.services import digest
+from guilde.communities import audit
 from guilde.communities.models import (
     Community,
     CommunityInvitation,
@@ -190,6 +191,20 @@ def community_update(
     community.organisations.set(list(organisations))
     community.related.set([other for other in related if other.pk != community.pk])
     _set_tags(community, tags)
+    return community
+
+
+@transaction.atomic
+def moderation_settings_set(
+    *, actor: User, community: Community, flag_threshold: int, review_first_posts: bool
+) -> Community:
+    """How many members' flags hide a post (0: none), and whether newcomers' first posts
+    wait for a moderator."""
+    require(actor, "manage", community)
+    if not 0 <= flag_threshold <= 50:
+        raise ValidationError(_("Choose between 0 and 50 flags."))
+    community.flag_threshold, community.review_first_posts = flag_threshold, review_first_posts
+    community.save(update_fields=["flag_threshold", "review_first_posts"])
     return community
 
 
@@ -375,6 +390,75 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     require(actor, "manage", membership.community)
     _ensure_another_coordinator(membership)
     membership.delete()
+
+
+# Suspensions ------------------------------------------------------------------------------
+
+
+def _may_act_on(actor: User, membership: Membership) -> None:
+    """Moderators act on members; coordinators and administrators also on moderators;
+    coordinators are out of reach except for administrators; nobody acts on themself."""
+    if membership.member_id == actor.pk:
+        raise ValidationError(_("You cannot do this to yourself."))
+    if actor.is_staff:
+        return
+    if membership.role == Membership.Role.COORDINATOR:
+        raise PermissionDenied(_("Only an administrator can do this to a coordinator."))
+    mine = membership_of(actor, membership.community)
+    if membership.role == Membership.Role.MODERATOR and (
+        mine is None or mine.role != Membership.Role.COORDINATOR
+    ):
+        raise PermissionDenied(
+            _("Only a coordinator or an administrator can do this to a moderator.")
+        )
+
+
+@transaction.atomic
+def membership_suspend(
+    *, actor: User, membership: Membership, until: datetime | None, reason: str
+) -> Membership:
+    """Suspend a member from a community until a moment, or until lifted (``until`` None):
+    they still read, but neither post, react nor vote there."""
+    community = membership.community
+    require(actor, "moderate", community)
+    _may_act_on(actor, membership)
+    if not membership.is_active:
+        raise ValidationError(_("Only members can be suspended."))
+    if not reason.strip():
+        raise ValidationError(_("Say why: the member will read it."))
+    now = timezone.now()
+    if until is not None and until <= now:
+        raise ValidationError(_("A suspension ends in the future."))
+    membership.suspended_at, membership.suspended_until = now, until
+    membership.suspension_reason = reason.strip()[:2000]
+    membership.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+    audit.log(
+        actor=actor,
+        action=audit.Action.MEMBER_SUSPEND,
+        community=community,
+        target=membership.member,
+        reason=reason,
+        details={"until": until.isoformat() if until else None},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_unsuspend(*, actor: User, membership: Membership, reason: str = "") -> Membership:
+    require(actor, "moderate", membership.community)
+    if membership.suspended_at is None:
+        raise ValidationError(_("This member is not suspended."))
+    membership.suspended_at = membership.suspended_until = None
+    membership.suspension_reason = ""
+    membership.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+    audit.log(
+        actor=actor,
+        action=audit.Action.MEMBER_UNSUSPEND,
+        community=membership.community,
+        target=membership.member,
+        reason=reason,
+    )
+    return membership
 
 
 # Invitations -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("communities/invitations/<str:token>/", views.invitation_accept, name="invitation"),
     path("communities/<slug:slug>/", views.community_detail, name="detail"),
     path("communities/<slug:slug>/members/", views.community_members, name="members"),
+    path("communities/<slug:slug>/guidelines/", views.community_guidelines, name="guidelines"),
     path("communities/<slug:slug>/join/", views.community_join, name="join"),
     path("communities/<slug:slug>/leave/", views.community_leave, name="leave"),
     path("communities/<slug:slug>/requests/", views.community_requests, name="requests"),

@@ -133,6 +133,21 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+def community_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
+    """The charter and code of conduct on a page of its own (the composer links to it);
+    like the rest of a private community, for its members only."""
+    community = selectors.community_get(viewer=request.user, slug=slug, action="view")
+    return render(
+        request,
+        "communities/community_guidelines.html",
+        {
+            "community": community,
+            "permissions": selectors.viewer_permissions(request.user, community),
+        },
+    )
+
+
+@require_GET
 def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(viewer=request.user, slug=slug, action="view")
     page = Paginator(selectors.membership_queryset(community), MEMBERS_PER_PAGE).get_page(
@@ -254,6 +269,8 @@ def _settings_form(
         "visibility": community.visibility,
         "join_policy": community.join_policy,
         "newcomer_days": community.newcomer_days,
+        "flag_threshold": community.flag_threshold,
+        "review_first_posts": community.review_first_posts,
         "topics": ", ".join(tag.name for tag in community.tags.all()),
         "organisations": list(community.organisations.all()),
         "related": list(community.related.all()),
@@ -302,6 +319,14 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 tags=split_topics(data["topics"]),
                 organisations=data["organisations"],
                 related=data["related"],
+            )
+            services.moderation_settings_set(
+                actor=member,
+                community=community,
+                flag_threshold=community.flag_threshold
+                if data["flag_threshold"] is None
+                else data["flag_threshold"],
+                review_first_posts=data["review_first_posts"],
             )
         except ValidationError as error:
             form.add_error(None, error)

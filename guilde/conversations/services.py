@@ -32,6 +32,7 @@ def may_message(sender: User, recipient: User) -> bool:
         or not recipient.is_active
         or recipient.is_placeholder
         or recipient.deleted_at
+        or sender.is_silenced()
     ):
         return False
     if Block.objects.filter(blocker=recipient, blocked=sender).exists():
@@ -84,6 +85,8 @@ def conversation_start(
 @transaction.atomic
 def message_send(*, sender: User, conversation: Conversation, body: str) -> Message:
     require(sender, "write", conversation)
+    if sender.is_silenced():
+        raise PermissionDenied(_("Your account is silenced: you cannot write for now."))
     if not body.strip():
         raise ValidationError(_("Write something first."))
     others = list(

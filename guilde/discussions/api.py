@@ -104,7 +104,11 @@ class PostOut(Schema):
         None, description="Markdown, null when deleted or hidden from the caller."
     )
     body_html: str | None
-    state: Literal["visible", "deleted", "hidden"]
+    state: Literal["visible", "deleted", "hidden", "flags", "review"] = Field(
+        ...,
+        description="hidden: by a moderator; flags: by members' flags, until a moderator "
+        "looks; review: waiting for a moderator's approval",
+    )
     is_accepted: bool
     score: int
     my_vote: int

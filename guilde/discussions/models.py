@@ -36,6 +36,14 @@ class Category(models.Model):
         return self.name
 
 
+class HiddenReason(models.TextChoices):
+    """Why a thread or post is hidden (``hidden_at`` set)."""
+
+    MODERATOR = "moderator", _("Hidden by a moderator")
+    FLAGS = "flags", _("Hidden after flags from members, until a moderator looks")
+    REVIEW = "review", _("Waiting for a moderator's approval")
+
+
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def listed(self) -> ThreadQuerySet:
         """Threads that appear in lists, counts and feeds: not deleted, not hidden."""
@@ -73,7 +81,19 @@ class Thread(models.Model):
         "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     pinned = models.BooleanField(_("pinned"), default=False)
+    # Pinned by an administrator above the home page of everyone who may read it.
+    pinned_globally = models.BooleanField(_("pinned for everyone"), default=False)
     locked = models.BooleanField(_("locked"), default=False)
+    locked_reason = models.CharField(_("why it is locked"), max_length=300, blank=True)
+    # A question closed as off-topic: no more answers, the reason shown to readers.
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    close_reason = models.CharField(_("why it is closed"), max_length=300, blank=True)
+    # Slow mode: each member posts at most once per this many minutes (0: off).
+    slow_mode_minutes = models.PositiveSmallIntegerField(_("slow mode (minutes)"), default=0)
+    # Merged into another thread: its posts moved there; its address leads there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     # Kept up to date by the services (lists sort and filter on them without joins).
@@ -86,6 +106,9 @@ class Thread(models.Model):
     hidden_at = models.DateTimeField(_("hidden by a moderator"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.CharField(
+        _("why it is hidden"), max_length=10, choices=HiddenReason.choices, blank=True
     )
 
     objects = ThreadQuerySet.as_manager()
@@ -146,6 +169,9 @@ class Post(models.Model):
     hidden_at = models.DateTimeField(_("hidden by a moderator"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.CharField(
+        _("why it is hidden"), max_length=10, choices=HiddenReason.choices, blank=True
     )
 
     objects = PostQuerySet.as_manager()

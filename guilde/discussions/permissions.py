@@ -6,12 +6,12 @@ thread        allowed to
 view          those who may view the community; a hidden thread only to its author
               and the community's moderators; a thread its author deleted only to
               moderators
-reply         those who may post in the community, on a thread neither locked, hidden
-              nor deleted
+reply         those who may post in the community, on a thread neither locked, closed,
+              merged, hidden nor deleted
 edit          its author (while they may post there) and moderators
 accept        on a question: its author and moderators (accepting an answer)
 set_status    on an idea: coordinators and administrators
-moderate      moderators (hide, pin, lock)
+moderate      moderators (hide, pin, lock, close, slow mode, move, merge, split)
 ============  ======================================================================
 
 ============  ======================================================================
@@ -26,6 +26,7 @@ hide          moderators (hidden; they can restore it)
 purge         administrators (gone for good)
 react, vote   members who may post in the community, on a visible post; nobody votes
               on their own post
+flag          signed-in people who may read a visible post, not its author, not silenced
 ============  ======================================================================
 
 "Moderators" are the community's moderators and coordinators, and administrators.
@@ -74,6 +75,8 @@ def can_reply(viewer: Any, thread: Thread) -> bool:
     return (
         can_post(viewer, thread.community)
         and not thread.locked
+        and thread.closed_at is None
+        and thread.merged_into_id is None
         and thread.deleted_at is None
         and thread.hidden_at is None
     )
@@ -165,3 +168,10 @@ def can_react(viewer: Any, post: Post) -> bool:
 @rule(Post, "vote")
 def can_vote(viewer: Any, post: Post) -> bool:
     return can_react(viewer, post) and not _is_author(viewer, post)
+
+
+@rule(Post, "flag")
+def can_flag(viewer: Any, post: Post) -> bool:
+    if not viewer.is_authenticated or viewer.is_silenced() or post.author_id == viewer.pk:
+        return False
+    return post.is_visible and can_read_post(viewer, post)

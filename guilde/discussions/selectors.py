@@ -168,7 +168,7 @@ class PostView:
     post: Post
     author: MemberProfile | None
     html: str | None
-    tombstone: str  # "" | "deleted" | "hidden"
+    tombstone: str  # "" | "deleted" | "hidden" | "flags" | "review" (see HiddenReason)
     is_accepted: bool
     reactions: list[tuple[str, str, int, bool]] = field(
         default_factory=list
@@ -181,6 +181,7 @@ class PostView:
     can_purge: bool = False
     can_react: bool = False
     can_vote: bool = False
+    can_flag: bool = False
     is_unread: bool = False
     by_blocked: bool = False  # written by someone the viewer blocked: folded unless asked
 
@@ -248,7 +249,13 @@ def post_views(
     for post in posts:
         post.thread = thread
         readable = can(viewer, "read", post)
-        tombstone = "deleted" if post.deleted_at else ("hidden" if post.hidden_at else "")
+        tombstone = ""
+        if post.deleted_at:
+            tombstone = "deleted"
+        elif post.hidden_at:
+            tombstone = (
+                post.hidden_reason if post.hidden_reason in ("flags", "review") else "hidden"
+            )
         views.append(
             PostView(
                 post=post,
@@ -270,6 +277,7 @@ def post_views(
                 can_purge=can(viewer, "purge", post),
                 can_react=can(viewer, "react", post),
                 can_vote=can(viewer, "vote", post),
+                can_flag=can(viewer, "flag", post),
                 is_unread=viewer.is_authenticated and post.position > read,
                 by_blocked=post.author_id in blocked,
             )
@@ -324,3 +332,18 @@ def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[i
     return dict(
         threads.values_list("community_id").annotate(n=Count("id")).values_list("community_id", "n")
     )
+
+
+PINNED_FOR_EVERYONE = 5
+
+
+def pinned_for_everyone(*, viewer: Any) -> list[Thread]:
+    """Threads administrators pinned above everyone's home page, that the viewer may read."""
+    threads = list(
+        Thread.objects.filter(pinned_globally=True)
+        .listed()
+        .select_related("community")
+        .order_by("-last_activity_at")[: PINNED_FOR_EVERYONE * 2]
+    )
+    with_viewer_membership([t.community for t in threads], viewer)
+    return [t for t in threads if can(viewer, "view", t)][:PINNED_FOR_EVERYONE]

@@ -3,23 +3,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guilde.accounts.models import User
-from guilde.communities.models import Community, Tag
+from guilde.communities import audit
+from guilde.communities.models import Community, Membership, Tag
+from guilde.communities.permissions import membership_of
 from guilde.core.events import publish
 from guilde.core.markdown import Rendered, render
 from guilde.core.permissions import can, require
 from guilde.discussions.models import (
     Category,
     Draft,
+    HiddenReason,
     Post,
     PostRevision,
     Reaction,
@@ -77,6 +84,81 @@ def _refresh(thread: Thread) -> None:
     thread.save(update_fields=["reply_count", "last_activity_at", "accepted_post"])
 
 
+def held_for_review(member: User, community: Community) -> bool:
+    """Whether what ``member`` writes in ``community`` waits for a moderator: in communities
+    that ask for it, a member's posts wait until one of them has been approved."""
+    if not community.review_first_posts or can(member, "moderate", community):
+        return False
+    membership = membership_of(member, community)
+    if membership is None or membership.role != Membership.Role.MEMBER:
+        return False
+    return not Post.objects.filter(author=member, thread__community=community).visible().exists()
+
+
+def _check_slow_mode(actor: User, thread: Thread, now: datetime) -> None:
+    if not thread.slow_mode_minutes or can(actor, "moderate", thread.community):
+        return
+    since = now - timedelta(minutes=thread.slow_mode_minutes)
+    last = (
+        Post.objects.filter(thread=thread, author=actor, created_at__gt=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is not None:
+        wait = max(
+            1,
+            int((last + timedelta(minutes=thread.slow_mode_minutes) - now).total_seconds() // 60)
+            + 1,
+        )
+        raise ValidationError(
+            _("This thread is in slow mode: you can post again in %(minutes)s minutes.")
+            % {"minutes": wait}
+        )
+
+
+_EXTERNAL_LINK = re.compile(r"""<(?:a [^>]*href|img [^>]*src)="https?://""")
+
+
+def _check_new_account(
+    actor: User, community: Community, rendered: Rendered, *, new_post: bool
+) -> None:
+    """New accounts (``GUILDE_NEW_ACCOUNT_DAYS``) are held to a few posts an hour and a few
+    outside links per post — what spammers need most. Moderators are exempt."""
+    now = timezone.now()
+    if actor.date_joined <= now - timedelta(days=settings.GUILDE_NEW_ACCOUNT_DAYS):
+        return
+    if can(actor, "moderate", community):
+        return
+    links = len(_EXTERNAL_LINK.findall(rendered.html))
+    allowed = settings.GUILDE_NEW_ACCOUNT_LINKS
+    if links > allowed:
+        raise ValidationError(
+            ngettext(
+                "New members can put at most %(count)s link to other sites in a post.",
+                "New members can put at most %(count)s links to other sites in a post.",
+                allowed,
+            )
+            % {"count": allowed}
+        )
+    per_hour = settings.GUILDE_NEW_ACCOUNT_POSTS_PER_HOUR
+    if (
+        new_post
+        and Post.objects.filter(author=actor, created_at__gt=now - timedelta(hours=1)).count()
+        >= per_hour
+    ):
+        raise ValidationError(
+            ngettext(
+                "New members write at most %(count)s post an hour: please come back a little "
+                "later.",
+                "New members write at most %(count)s posts an hour: please come back a little "
+                "later.",
+                per_hour,
+            )
+            % {"count": per_hour}
+        )
+
+
 def _discard_draft(member: User, community: Community, thread: Thread | None) -> None:
     Draft.objects.filter(member=member, community=community, thread=thread).delete()
 
@@ -105,7 +187,11 @@ def thread_create(
     if category is not None and category.community_id != community.pk:
         raise ValidationError(_("This category belongs to another community."))
     chosen_tags = _tags(community, tags)
+    rendered = render_body(body)
+    _check_new_account(actor, community, rendered, new_post=True)
     now = timezone.now()
+    held = held_for_review(actor, community)
+    hidden = {"hidden_at": now, "hidden_reason": HiddenReason.REVIEW} if held else {}
     thread = Thread.objects.create(
         community=community,
         kind=kind,
@@ -115,16 +201,23 @@ def thread_create(
         created_at=now,
         last_activity_at=now,
         last_position=1,
+        **hidden,
     )
     thread.tags.set(chosen_tags)
-    rendered = render_body(body)
     post = Post.objects.create(
-        thread=thread, author=actor, position=1, body=body, body_html=rendered.html, created_at=now
+        thread=thread,
+        author=actor,
+        position=1,
+        body=body,
+        body_html=rendered.html,
+        created_at=now,
+        **hidden,
     )
     _attach(post, rendered)
     ReadState.objects.create(member=actor, thread=thread, last_read_position=1)
     _discard_draft(actor, community, None)
-    publish("thread.created", thread_id=thread.pk)
+    if not held:  # a held thread is announced when approved
+        publish("thread.created", thread_id=thread.pk)
     return thread
 
 
@@ -140,9 +233,12 @@ def post_create(*, actor: User, thread: Thread, body: str, reply_to: Post | None
     thread = _locked_thread(thread)
     if reply_to is not None and reply_to.thread_id != thread.pk:
         raise ValidationError(_("You can only quote a post of the same thread."))
-    rendered = render_body(body)
     now = timezone.now()
+    _check_slow_mode(actor, thread, now)
+    rendered = render_body(body)
+    _check_new_account(actor, thread.community, rendered, new_post=True)
     position = thread.last_position + 1
+    held = held_for_review(actor, thread.community)
     post = Post.objects.create(
         thread=thread,
         author=actor,
@@ -151,6 +247,7 @@ def post_create(*, actor: User, thread: Thread, body: str, reply_to: Post | None
         body_html=rendered.html,
         reply_to=reply_to,
         created_at=now,
+        **({"hidden_at": now, "hidden_reason": HiddenReason.REVIEW} if held else {}),
     )
     _attach(post, rendered)
     Thread.objects.filter(pk=thread.pk).update(last_position=position)
@@ -160,7 +257,8 @@ def post_create(*, actor: User, thread: Thread, body: str, reply_to: Post | None
         member=actor, thread=thread, defaults={"last_read_position": position, "updated_at": now}
     )
     _discard_draft(actor, thread.community, thread)
-    publish("post.created", post_id=post.pk)
+    if not held:  # a held post is announced when approved
+        publish("post.created", post_id=post.pk)
     return post
 
 
@@ -190,11 +288,20 @@ def post_edit(
         replaced_at=now,
     )
     rendered = render_body(body)
+    _check_new_account(actor, thread.community, rendered, new_post=False)
     post.body = body
     post.body_html = rendered.html
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
     _attach(post, rendered)
+    if post.author_id != actor.pk:
+        audit.log(
+            actor=actor,
+            action=audit.Action.POST_EDIT,
+            community=thread.community,
+            target=post,
+            member=post.author,
+        )
     if post.is_opening:
         if title is not None:
             thread.title = " ".join(title.split())[:200]
@@ -226,31 +333,58 @@ def post_delete(*, actor: User, post: Post) -> Post:
     return post
 
 
-@transaction.atomic
-def post_hide(*, actor: User, post: Post) -> Post:
-    """A moderator hides a post (an opening post hides the whole thread); reversible."""
-    require(actor, "hide", post)
-    now = timezone.now()
-    post.hidden_at, post.hidden_by = now, actor
-    post.save(update_fields=["hidden_at", "hidden_by"])
+def _set_hidden(post: Post, *, at: datetime | None, by: User | None, reason: str) -> None:
+    """Hide or show a post (an opening post: its whole thread too)."""
+    post.hidden_at, post.hidden_by, post.hidden_reason = at, by, reason
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     if post.is_opening:
         thread = post.thread
-        thread.hidden_at, thread.hidden_by = now, actor
-        thread.save(update_fields=["hidden_at", "hidden_by"])
+        thread.hidden_at, thread.hidden_by, thread.hidden_reason = at, by, reason
+        thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     _refresh(post.thread)
+
+
+def hide_by_flags(post: Post) -> None:
+    """Members' flags reached the community's threshold: hidden until a moderator looks
+    (no one acts; the moderation app logs it)."""
+    _set_hidden(post, at=timezone.now(), by=None, reason=HiddenReason.FLAGS)
+
+
+@transaction.atomic
+def post_hide(*, actor: User, post: Post, reason: str = "") -> Post:
+    """A moderator hides a post (an opening post hides the whole thread); reversible."""
+    require(actor, "hide", post)
+    _set_hidden(post, at=timezone.now(), by=actor, reason=HiddenReason.MODERATOR)
+    audit.log(
+        actor=actor,
+        action=audit.Action.POST_HIDE,
+        community=post.thread.community,
+        target=post,
+        member=post.author,
+        reason=reason,
+    )
     return post
 
 
 @transaction.atomic
-def post_restore(*, actor: User, post: Post) -> Post:
+def post_restore(*, actor: User, post: Post, reason: str = "") -> Post:
+    """A moderator shows a hidden post again (one held for review: see post_approve)."""
     require(actor, "hide", post)
-    post.hidden_at, post.hidden_by = None, None
-    post.save(update_fields=["hidden_at", "hidden_by"])
-    if post.is_opening:
-        thread = post.thread
-        thread.hidden_at, thread.hidden_by = None, None
-        thread.save(update_fields=["hidden_at", "hidden_by"])
-    _refresh(post.thread)
+    was_held = post.hidden_reason == HiddenReason.REVIEW
+    _set_hidden(post, at=None, by=None, reason="")
+    audit.log(
+        actor=actor,
+        action=audit.Action.POST_APPROVE if was_held else audit.Action.POST_RESTORE,
+        community=post.thread.community,
+        target=post,
+        member=post.author,
+        reason=reason,
+    )
+    if was_held:  # announced now, as if just written
+        if post.is_opening:
+            publish("thread.created", thread_id=post.thread_id)
+        else:
+            publish("post.created", post_id=post.pk)
     return post
 
 
@@ -260,6 +394,13 @@ def post_purge(*, actor: User, post: Post) -> None:
     with the files only it used."""
     require(actor, "purge", post)
     thread = post.thread
+    audit.log(
+        actor=actor,
+        action=audit.Action.POST_PURGE,
+        community=thread.community,
+        target=post,
+        member=post.author,
+    )
     posts = (
         Post.objects.filter(thread=thread) if post.is_opening else Post.objects.filter(pk=post.pk)
     )
@@ -339,16 +480,260 @@ def idea_status_set(*, actor: User, thread: Thread, status: str) -> Thread:
 
 
 @transaction.atomic
+def post_reject(*, actor: User, post: Post, reason: str = "") -> Post:
+    """A moderator turns down a post held for review: it stays hidden, as hidden by them."""
+    require(actor, "hide", post)
+    if post.hidden_reason != HiddenReason.REVIEW:
+        raise ValidationError(_("This post is not waiting for review."))
+    _set_hidden(post, at=timezone.now(), by=actor, reason=HiddenReason.MODERATOR)
+    audit.log(
+        actor=actor,
+        action=audit.Action.POST_REJECT,
+        community=post.thread.community,
+        target=post,
+        member=post.author,
+        reason=reason,
+    )
+    return post
+
+
+@transaction.atomic
 def thread_moderate(
-    *, actor: User, thread: Thread, pinned: bool | None = None, locked: bool | None = None
+    *,
+    actor: User,
+    thread: Thread,
+    pinned: bool | None = None,
+    pinned_globally: bool | None = None,
+    locked: bool | None = None,
+    reason: str = "",
 ) -> Thread:
+    """Pin or unpin (in the community, or for everyone: administrators), lock or unlock
+    (the reason is shown to readers). Each change is logged."""
     require(actor, "moderate", thread)
-    if pinned is not None:
+    if pinned_globally is not None and not actor.is_staff:
+        raise PermissionDenied(_("Only administrators pin threads for everyone."))
+    changes: list[tuple[str, audit.Action]] = []
+    if pinned is not None and pinned != thread.pinned:
         thread.pinned = pinned
-    if locked is not None:
+        changes.append(("pinned", audit.Action.THREAD_PIN if pinned else audit.Action.THREAD_UNPIN))
+    if pinned_globally is not None and pinned_globally != thread.pinned_globally:
+        thread.pinned_globally = pinned_globally
+        action = (
+            audit.Action.THREAD_PIN_GLOBALLY
+            if pinned_globally
+            else audit.Action.THREAD_UNPIN_GLOBALLY
+        )
+        changes.append(("pinned_globally", action))
+    if locked is not None and locked != thread.locked:
         thread.locked = locked
-    thread.save(update_fields=["pinned", "locked"])
+        thread.locked_reason = reason.strip()[:300] if locked else ""
+        changes.append(
+            ("locked", audit.Action.THREAD_LOCK if locked else audit.Action.THREAD_UNLOCK)
+        )
+    if not changes:
+        return thread
+    thread.save(update_fields=["pinned", "pinned_globally", "locked", "locked_reason"])
+    for _field, action in changes:
+        audit.log(
+            actor=actor,
+            action=action,
+            community=thread.community,
+            target=thread,
+            member=thread.author,
+            reason=reason,
+        )
     return thread
+
+
+@transaction.atomic
+def thread_close(*, actor: User, thread: Thread, reason: str) -> Thread:
+    """Close a question as off-topic: no more answers; readers see why."""
+    require(actor, "moderate", thread)
+    if not thread.is_question:
+        raise ValidationError(_("Only questions are closed as off-topic; lock other threads."))
+    if not reason.strip():
+        raise ValidationError(_("Say why the question is closed: readers will see it."))
+    thread.closed_at, thread.close_reason = timezone.now(), reason.strip()[:300]
+    thread.save(update_fields=["closed_at", "close_reason"])
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_CLOSE,
+        community=thread.community,
+        target=thread,
+        member=thread.author,
+        reason=reason,
+    )
+    return thread
+
+
+@transaction.atomic
+def thread_reopen(*, actor: User, thread: Thread, reason: str = "") -> Thread:
+    require(actor, "moderate", thread)
+    thread.closed_at, thread.close_reason = None, ""
+    thread.save(update_fields=["closed_at", "close_reason"])
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_REOPEN,
+        community=thread.community,
+        target=thread,
+        member=thread.author,
+        reason=reason,
+    )
+    return thread
+
+
+SLOW_MODE_CHOICES = (0, 5, 15, 60, 240, 1440)
+
+
+@transaction.atomic
+def thread_slow_mode(*, actor: User, thread: Thread, minutes: int, reason: str = "") -> Thread:
+    """Each member may post once per ``minutes`` in the thread (0: off); moderators are free."""
+    require(actor, "moderate", thread)
+    if minutes not in SLOW_MODE_CHOICES:
+        raise ValidationError(_("Choose one of the proposed intervals."))
+    thread.slow_mode_minutes = minutes
+    thread.save(update_fields=["slow_mode_minutes"])
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_SLOW_MODE,
+        community=thread.community,
+        target=thread,
+        reason=reason,
+        details={"minutes": minutes},
+    )
+    return thread
+
+
+@transaction.atomic
+def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "") -> Thread:
+    """Move a thread to another community the moderator also moderates. Its tags and
+    category belonged to the old community and are dropped; who may read it, be told about
+    it or find it follows the new community at once (every read checks the community)."""
+    require(actor, "moderate", thread)
+    require(actor, "moderate", to)
+    source = thread.community
+    if to.pk == source.pk:
+        raise ValidationError(_("The thread is already in this community."))
+    thread.community = to
+    thread.category = None
+    thread.pinned = False
+    thread.save(update_fields=["community", "category", "pinned"])
+    thread.tags.clear()
+    Upload.objects.filter(posts__thread=thread, community=source).update(community=to)
+    for log_community in (source, to):  # both communities' logs; the author told once
+        audit.log(
+            actor=actor,
+            action=audit.Action.THREAD_MOVE,
+            community=log_community,
+            target=thread,
+            member=thread.author,
+            reason=reason,
+            details={"from": source.slug, "to": to.slug},
+            tell=log_community == to,
+        )
+    return thread
+
+
+def _append_posts(posts: list[Post], target: Thread) -> None:
+    """Give ``posts`` (in order) the next positions of ``target``."""
+    position = target.last_position
+    for post in posts:
+        position += 1
+        Post.objects.filter(pk=post.pk).update(thread=target, position=position)
+    Thread.objects.filter(pk=target.pk).update(last_position=position)
+    target.last_position = position
+
+
+@transaction.atomic
+def thread_merge(*, actor: User, source: Thread, into: Thread, reason: str = "") -> Thread:
+    """Move every post of ``source`` to the end of ``into`` (same community); ``source``
+    then leads to ``into``. Quotes across the two threads stay; votes and reactions follow."""
+    require(actor, "moderate", source)
+    require(actor, "moderate", into)
+    if source.pk == into.pk or source.community_id != into.community_id:
+        raise ValidationError(_("Merge a thread into another thread of the same community."))
+    into = _locked_thread(into)
+    posts = list(Post.objects.filter(thread=source).order_by("position"))
+    # Free the positions first (unique per thread), then hand out new ones.
+    Post.objects.filter(thread=source).update(position=F("position") + 1_000_000)
+    _append_posts(posts, into)
+    source.merged_into = into
+    source.hidden_at, source.hidden_reason, source.hidden_by = (
+        timezone.now(),
+        HiddenReason.MODERATOR,
+        actor,
+    )
+    source.last_position = 0
+    source.accepted_post = None
+    source.save(
+        update_fields=[
+            "merged_into",
+            "hidden_at",
+            "hidden_reason",
+            "hidden_by",
+            "last_position",
+            "accepted_post",
+        ]
+    )
+    ReadState.objects.filter(thread=source).delete()
+    _refresh(into)
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_MERGE,
+        community=into.community,
+        target=into,
+        member=source.author,
+        reason=reason,
+        details={"from": source.pk, "from_title": source.title[:200]},
+    )
+    return into
+
+
+@transaction.atomic
+def thread_split(
+    *, actor: User, thread: Thread, positions: Iterable[int], title: str, reason: str = ""
+) -> Thread:
+    """Move some replies to a new thread of the same community; the first becomes its
+    opening post. Quotes that now cross threads are cut."""
+    require(actor, "moderate", thread)
+    wanted = sorted(set(positions))
+    if not wanted or 1 in wanted:
+        raise ValidationError(_("Choose replies to move (not the opening post)."))
+    if not title.strip():
+        raise ValidationError(_("A thread needs a title."))
+    thread = _locked_thread(thread)
+    posts = list(Post.objects.filter(thread=thread, position__in=wanted).order_by("position"))
+    if len(posts) != len(wanted):
+        raise ValidationError(_("Some of these replies are not in the thread."))
+    first = posts[0]
+    new = Thread.objects.create(
+        community=thread.community,
+        kind=Thread.Kind.DISCUSSION,
+        title=" ".join(title.split())[:200],
+        author=first.author,
+        created_at=first.created_at,
+        last_activity_at=first.created_at,
+    )
+    moved = [p.pk for p in posts]
+    Post.objects.filter(pk__in=moved).update(position=F("position") + 1_000_000)
+    _append_posts(posts, new)
+    Post.objects.filter(pk__in=moved).exclude(reply_to__in=moved).update(reply_to=None)
+    Post.objects.filter(thread=thread, reply_to__in=moved).update(reply_to=None)
+    if thread.accepted_post_id in moved:
+        Thread.objects.filter(pk=thread.pk).update(accepted_post=None)
+        thread.accepted_post = None
+    _refresh(thread)
+    new.refresh_from_db()
+    _refresh(new)
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_SPLIT,
+        community=thread.community,
+        target=thread,
+        reason=reason,
+        details={"new_thread": new.pk, "positions": wanted},
+    )
+    return new
 
 
 # Reading and drafts ---------------------------------------------------------------------------

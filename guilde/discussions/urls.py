@@ -13,7 +13,6 @@ urlpatterns = [
     path(f"{community}/threads/<int:pk>/reply/", views.post_create, name="reply"),
     path(f"{community}/threads/<int:pk>/accept/", views.answer_accept, name="accept"),
     path(f"{community}/threads/<int:pk>/status/", views.idea_status, name="idea_status"),
-    path(f"{community}/threads/<int:pk>/moderate/", views.thread_moderate, name="moderate"),
     path(f"{community}/threads/<int:pk>/feed/", feeds.ThreadFeed(), name="thread_feed"),
     path(f"{community}/posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path(f"{community}/posts/<int:pk>/history/", views.post_history, name="post_history"),

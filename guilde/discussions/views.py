@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -137,12 +137,22 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = _community(request, slug)
-    thread = selectors.thread_get(viewer=request.user, community=community, pk=pk)
+    try:
+        thread = selectors.thread_get(viewer=request.user, community=community, pk=pk)
+    except Http404:
+        # A thread merged into another leads there (if the viewer may read it).
+        merged = (
+            Thread.objects.filter(pk=pk, merged_into__isnull=False)
+            .values_list("merged_into", flat=True)
+            .first()
+        )
+        if merged is None:
+            raise
+        target = selectors.thread_by_id(viewer=request.user, pk=merged)
+        return redirect(target.get_absolute_url(), permanent=False)
     if request.GET.get("unread") == "1":
         position = selectors.first_unread_position(viewer=request.user, thread=thread)
         return redirect(_thread_url(thread, position=position))
-    if (position_text := request.GET.get("post", "")).isdigit():
-        return redirect(_thread_url(thread, position=int(position_text)))
     if (position_text := request.GET.get("post", "")).isdigit():
         return redirect(_thread_url(thread, position=int(position_text)))
     page, posts = selectors.posts_page(
@@ -206,8 +216,16 @@ def post_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             actor=_member(request), thread=thread, body=form.cleaned_data["body"], reply_to=reply_to
         )
     except ValidationError as error:
+        # Nothing lost: the text waits in the composer as a draft.
+        services.draft_save(
+            actor=_member(request),
+            community=community,
+            thread=thread,
+            title="",
+            body=form.cleaned_data["body"],
+        )
         messages.error(request, " ".join(error.messages))
-        return redirect(_thread_url(thread))
+        return redirect(_thread_url(thread) + "#reply")
     return redirect(_thread_url(thread, position=post.position))
 
 
@@ -399,22 +417,6 @@ def idea_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(_thread_url(thread))
-
-
-@login_required
-@require_POST
-def thread_moderate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = _community(request, slug)
-    thread = selectors.thread_get(
-        viewer=request.user, community=community, pk=pk, action="moderate"
-    )
-    services.thread_moderate(
-        actor=_member(request),
-        thread=thread,
-        pinned={"pin": True, "unpin": False}.get(request.POST.get("pinned", "")),
-        locked={"lock": True, "unlock": False}.get(request.POST.get("locked", "")),
-    )
     return redirect(_thread_url(thread))
 
 

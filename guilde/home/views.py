@@ -19,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home/home.html",
         {
+            "pinned": discussions.pinned_for_everyone(viewer=request.user),
             "my_cards": communities.community_cards(
                 viewer=request.user,
                 communities=mine,

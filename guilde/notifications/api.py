@@ -27,7 +27,7 @@ router = Router(tags=["notifications"])
 
 KindLiteral = Literal[
     "mention", "reply", "answer", "accepted", "reaction", "watched_post", "watched_thread",
-    "membership", "invitation", "join_request", "message",
+    "membership", "invitation", "join_request", "message", "moderation", "flag_outcome",
 ]  # fmt: skip
 FrequencyLiteral = Literal["immediately", "daily", "weekly", "never"]
 LevelLiteral = Literal["watch", "track", "mute"]

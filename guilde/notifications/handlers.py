@@ -195,3 +195,41 @@ def on_message_created(message_id: int) -> None:
             batch_key=batch_key(conversation),
             check_visibility=False,  # the recipient is a participant: checked just above
         )
+
+
+@subscriber("moderation.logged")
+def on_moderation_logged(entry_id: int) -> None:
+    """A moderation decision about a member or their post: they are told, with a link to
+    the decision (its reason, and the appeal)."""
+    from guilde.communities.models import ModerationLogEntry
+
+    entry = (
+        ModerationLogEntry.objects.select_related("member", "community").filter(pk=entry_id).first()
+    )
+    if entry is None or entry.member is None:
+        return
+    services.notify(
+        recipient=entry.member,
+        kind=Kind.MODERATION,
+        community=entry.community,
+        data={"entry": entry.pk, "action": entry.action, "label": entry.target_label},
+        check_visibility=entry.community is not None,
+    )
+
+
+@subscriber("flags.resolved")
+def on_flags_resolved(post_id: int, flag_ids: list[int]) -> None:
+    """Flaggers learn what the moderators decided."""
+    from guilde.moderation.models import Flag
+
+    flags = Flag.objects.filter(pk__in=flag_ids).select_related(
+        "flagger", "post__thread__community"
+    )
+    for flag in flags:
+        thread = flag.post.thread
+        services.notify(
+            recipient=flag.flagger,
+            kind=Kind.FLAG_OUTCOME,
+            community=thread.community,
+            data={"agreed": flag.status == Flag.Status.AGREED, "label": thread.title[:200]},
+        )

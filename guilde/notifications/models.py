@@ -82,6 +82,8 @@ class Kind(models.TextChoices):
     INVITATION = "invitation", _("Invitations to communities")
     JOIN_REQUEST = "join_request", _("Requests to join my communities")
     MESSAGE = "message", _("Direct messages")
+    MODERATION = "moderation", _("Moderators' decisions about me or my posts")
+    FLAG_OUTCOME = "flag_outcome", _("What became of my flags")
 
 
 class Notification(models.Model):

@@ -60,6 +60,8 @@ class NotificationRow:
 def target_url(notification: Notification) -> str:
     if notification.kind == Kind.MESSAGE and notification.data.get("conversation"):
         return reverse("conversations:detail", args=[notification.data["conversation"]])
+    if notification.kind == Kind.MODERATION and notification.data.get("entry"):
+        return reverse("moderation:notice", args=[notification.data["entry"]])
     if notification.post is not None:
         thread = notification.post.thread
         return (

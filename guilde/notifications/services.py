@@ -47,6 +47,8 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.INVITATION: Frequency.IMMEDIATELY,
     Kind.JOIN_REQUEST: Frequency.IMMEDIATELY,
     Kind.MESSAGE: Frequency.IMMEDIATELY,
+    Kind.MODERATION: Frequency.IMMEDIATELY,
+    Kind.FLAG_OUTCOME: Frequency.NEVER,
 }
 HARD_BOUNCES_BEFORE_STOPPING = 3
 

@@ -242,12 +242,6 @@ EXPECTATIONS.update(
             kwargs=_thread,
             data={"status": "planned"},
         ),
-        "discussions:moderate": Expect(
-            (302, 404, 404, 403, 302, 302, 302),
-            method="POST",
-            kwargs=_thread,
-            data={"pinned": "pin"},
-        ),
         "discussions:thread_feed": Expect(all_pages(404), kwargs=_thread, never_shows=PRIVATE_TEXT),
         "discussions:post_edit": Expect((302, 404, 404, 403, 200, 200, 200), kwargs=_answer),
         "discussions:post_history": Expect((404, 404, 404, 403, 200, 200, 200), kwargs=_answer),
@@ -461,6 +455,117 @@ EXPECTATIONS.update(
         ),
         "DELETE /api/v1/me/blocks/{username}": Expect(
             signed_in(401, 204), kwargs={"username": "owner-person"}
+        ),
+    }
+)
+
+
+def _answer_id(world: World) -> dict[str, object]:
+    return {"post_id": world.objects["answer"].pk}
+
+
+MODERATORS_ONLY = (302, 404, 404, 403, 200, 200, 200)
+ADMINS_ONLY = (302, 404, 404, 404, 404, 404, 200)
+API_MODERATORS_ONLY = (401, 404, 404, 403, 200, 200, 200)
+API_ADMINS_ONLY = (401, 404, 404, 404, 404, 404, 200)
+
+EXPECTATIONS.update(
+    {
+        # Moderation (the private community; see world.py) ----------------------------------
+        "communities:guidelines": Expect(
+            (404, 404, 404, 200, 200, 200, 200), kwargs={"slug": "private"}
+        ),
+        # The moderator wrote the answer: they do not flag their own post.
+        "moderation:flag": Expect((302, 404, 404, 200, 403, 200, 200), kwargs=_answer),
+        "moderation:queue": Expect(MODERATORS_ONLY, kwargs={"slug": "private"}),
+        "moderation:decide": Expect(
+            (302, 404, 404, 403, 302, 302, 302),
+            method="POST",
+            kwargs=_answer,
+            data={"decision": "disagree"},
+        ),
+        # The log: coordinators and administrators.
+        "moderation:log": Expect((302, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}),
+        "moderation:log_csv": Expect(
+            (302, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+        ),
+        "moderation:member": Expect(
+            MODERATORS_ONLY, kwargs={"slug": "private", "username": "member-person"}
+        ),
+        "moderation:thread": Expect(MODERATORS_ONLY, kwargs=_thread),
+        "moderation:instance_queue": Expect(ADMINS_ONLY),
+        "moderation:instance_log": Expect(ADMINS_ONLY),
+        "moderation:instance_log_csv": Expect(ADMINS_ONLY),
+        "moderation:silence": Expect(ADMINS_ONLY, kwargs={"username": "owner-person"}),
+        # The warning the moderator sent the member: the member, coordinators, administrators.
+        "moderation:notice": Expect(
+            (302, 404, 404, 200, 404, 200, 200),
+            kwargs=lambda w: {"pk": w.objects["warning"].pk},
+        ),
+        # The member's appeal against the moderator's warning: someone else decides.
+        "moderation:appeal_decide": Expect(
+            (302, 404, 404, 403, 403, 302, 302),
+            method="POST",
+            kwargs=lambda w: {"pk": w.objects["appeal"].pk},
+            data={"decision": "uphold", "outcome": "Stays"},
+        ),
+        "POST /api/v1/posts/{post_id}/flags": Expect(
+            (401, 404, 404, 422, 403, 201, 201), kwargs=_answer_id, data={"reason": "spam"}
+        ),
+        "GET /api/v1/communities/{slug}/moderation/queue": Expect(
+            API_MODERATORS_ONLY, kwargs={"slug": "private"}
+        ),
+        "POST /api/v1/posts/{post_id}/moderation": Expect(
+            (401, 404, 404, 403, 204, 204, 204), kwargs=_answer_id, data={"decision": "hide"}
+        ),
+        "POST /api/v1/threads/{thread_id}/moderation": Expect(
+            API_MODERATORS_ONLY,
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+            data={"action": "lock", "reason": "Calm down"},
+        ),
+        "PUT /api/v1/communities/{slug}/members/{username}/suspension": Expect(
+            API_MODERATORS_ONLY,
+            kwargs={"slug": "private", "username": "member-person"},
+            data={"reason": "Cool off", "until": None},
+        ),
+        # Not suspended: nothing to lift.
+        "DELETE /api/v1/communities/{slug}/members/{username}/suspension": Expect(
+            (401, 404, 404, 403, 422, 422, 422),
+            kwargs={"slug": "private", "username": "member-person"},
+        ),
+        "POST /api/v1/communities/{slug}/members/{username}/warnings": Expect(
+            (401, 404, 404, 403, 201, 201, 201),
+            kwargs={"slug": "private", "username": "member-person"},
+            data={"message": "Careful"},
+        ),
+        "PUT /api/v1/members/{username}/silence": Expect(
+            (401, 404, 404, 404, 404, 404, 204),
+            kwargs={"username": "owner-person"},
+            data={"reason": "Abuse", "until": None},
+        ),
+        "DELETE /api/v1/members/{username}/silence": Expect(
+            (401, 404, 404, 404, 404, 404, 422), kwargs={"username": "owner-person"}
+        ),
+        "GET /api/v1/communities/{slug}/moderation/log": Expect(
+            (401, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+        ),
+        "GET /api/v1/moderation/log": Expect(API_ADMINS_ONLY),
+        "GET /api/v1/me/moderation-notices": Expect(
+            signed_in(401, 200), never_shows=("private flag text",)
+        ),
+        # A warning is not appealable (and was appealed already); others do not see it.
+        "POST /api/v1/moderation/notices/{entry_id}/appeal": Expect(
+            (401, 404, 404, 403, 404, 403, 403),
+            kwargs=lambda w: {"entry_id": w.objects["warning"].pk},
+            data={"message": "Unfair"},
+        ),
+        "GET /api/v1/communities/{slug}/moderation/appeals": Expect(
+            API_MODERATORS_ONLY, kwargs={"slug": "private"}
+        ),
+        "POST /api/v1/moderation/appeals/{appeal_id}/decision": Expect(
+            (401, 404, 404, 403, 403, 200, 200),
+            kwargs=lambda w: {"appeal_id": w.objects["appeal"].pk},
+            data={"decision": "uphold", "outcome": "Stays"},
         ),
     }
 )

@@ -55,3 +55,11 @@ def test_a_leaky_route_is_caught(world):
     leaks = [failure for failure in failures if failure.startswith("leaky")]
     assert "leaky as anonymous: 200, expected 404 (GET /leaky/private/)" in leaks
     assert "leaky as outsider: shows 'private charter of the private community'" in leaks
+
+
+def test_the_table_has_no_line_for_a_route_that_is_gone():
+    from tests.authorization.routes import api_operations, url_routes
+
+    keys = {key for key, *_rest in url_routes()} | {key for key, *_rest in api_operations()}
+    stale = sorted(key for key in EXPECTATIONS if "*" not in key and key not in keys)
+    assert stale == []

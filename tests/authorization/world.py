@@ -137,6 +137,25 @@ def build_world() -> World:
     )
     world.objects.update(thread=question, answer=answer, upload=picture)
 
+    # Moderation in the private community: the member flagged the moderator's answer; the
+    # moderator warned the member, who appealed.
+    from guilde.moderation import services as moderation_services
+    from guilde.moderation.models import Appeal
+
+    moderation_services.flag_create(
+        actor=world.member("member"), post=answer, reason="other", text="private flag text"
+    )
+    warning = moderation_services.warn(
+        actor=world.member("moderator"),
+        community=private,
+        member=world.member("member"),
+        message="private warning text",
+    )
+    appeal = Appeal.objects.create(
+        decision=warning, community=private, member=world.member("member"), message="appeal text"
+    )
+    world.objects.update(warning=warning, appeal=appeal)
+
     # A conversation between the member and the owner, which nobody else may see; a
     # notification of the owner's, and the link of one of the owner's e-mails.
     from guilde.conversations import services as conversation_services

@@ -29,9 +29,11 @@ from guilde.accounts.models import DataExport, User
 from guilde.accounts.tests.factories import PASSWORD, MemberFactory, OrganisationFactory
 from guilde.accounts.tests.images import png_bytes, upload
 from guilde.communities import services as community_services
+from guilde.communities.models import ModerationLogEntry
 from guilde.conversations import services as conversation_services
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussion_services
+from guilde.moderation import services as moderation_services
 from guilde.notifications import services as notification_services
 from guilde.uploads.services import upload_create
 
@@ -43,6 +45,8 @@ MARKERS = {
     "bio": "zq-bio-secret",
     "location": "zq-location-secret",
     "report": "zq-report-reason",
+    "appeal": "zq-appeal-message",
+    "flag": "zq-flag-text",
 }
 TEXT_FIELDS = (
     models.CharField,
@@ -142,6 +146,17 @@ def _member_with_everything(client: Client) -> User:
     discussion_services.post_create(actor=joined.created_by, thread=own, body="Reply to them")
     discussion_services.draft_save(
         actor=member, community=joined, thread=None, title="Later", body="unfinished"
+    )
+    # Moderation: a post of theirs hidden by a coordinator (the log names them).
+    rude = discussion_services.post_create(actor=member, thread=others, body="Rude words")
+    discussion_services.post_hide(actor=joined.created_by, post=rude, reason="Be kind")
+    moderation_services.appeal_create(
+        actor=member,
+        decision=ModerationLogEntry.objects.get(target_id=rude.pk, action="post_hide"),
+        message="zq-appeal-message",
+    )
+    moderation_services.flag_create(
+        actor=member, post=others.posts.get(position=1), reason="other", text="zq-flag-text"
     )
     # Notifications: what they follow, how they want mail, what they were told, a bounce.
     notification_services.subscription_set(member=member, target=joined, level="watch")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
 from guilde.discussions.models import Thread
-from guilde.notifications.models import Subscription
+from guilde.notifications.models import Notification, Subscription
 
 register = template.Library()
 
@@ -41,3 +42,34 @@ def subscription_form(
         "level": level,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+# What a member is told about a moderation decision (``moderation`` notifications).
+MODERATION_TEXTS = {
+    "post_hide": _("A moderator hid your post"),
+    "auto_hide": _("Your post was hidden after flags from members, until a moderator looks"),
+    "post_restore": _("Your post is visible again"),
+    "post_approve": _("Your post was approved"),
+    "post_reject": _("Your post was not approved"),
+    "post_edit": _("A moderator edited your post"),
+    "flags_agree": _("A moderator agreed with flags on your post"),
+    "flags_disagree": _("A moderator found nothing wrong with your flagged post"),
+    "thread_lock": _("A moderator locked your thread"),
+    "thread_close": _("Your question was closed as off-topic"),
+    "thread_move": _("A moderator moved your thread"),
+    "thread_merge": _("A moderator merged your thread into another"),
+    "member_suspend": _("You were suspended from a community"),
+    "member_unsuspend": _("Your suspension was lifted"),
+    "member_silence": _("An administrator silenced your account"),
+    "member_unsilence": _("Your account is no longer silenced"),
+    "member_warn": _("A moderator sent you a warning"),
+    "appeal_uphold": _("Your appeal was turned down"),
+    "appeal_overturn": _("Your appeal was accepted"),
+}
+
+
+@register.filter
+def moderation_text(notification: Notification) -> str:
+    return str(
+        MODERATION_TEXTS.get(str(notification.data.get("action", "")), _("A moderation decision"))
+    )
