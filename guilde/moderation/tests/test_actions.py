@@ -414,3 +414,17 @@ def test_the_log_is_for_coordinators_and_administrators_and_exports_as_csv(guild
     assert text.splitlines()[0] == "when,community,action,moderator,on,id,what,member,reason"
     assert ",guild,post_hide,mod,post," in text
     assert '"Rude, with a comma"' in text
+
+
+def test_purge_and_unpin_are_logged(guild):
+    admin = MemberFactory.create(is_staff=True, is_superuser=True)
+    reply, thread = guild["reply"], guild["thread"]
+    discussions.post_purge(actor=admin, post=reply)
+    entry = _last(Action.POST_PURGE)
+    assert (entry.target_label, entry.member) == ("Sourdough? #2", guild["reader"])
+    assert "Reader reply text" not in _page(guild["moderator"], thread.get_absolute_url())
+    discussions.thread_moderate(actor=guild["moderator"], thread=thread, pinned=True)
+    discussions.thread_moderate(actor=guild["moderator"], thread=thread, pinned=False)
+    assert _last(Action.THREAD_UNPIN).actor == guild["moderator"]
+    discussions.thread_moderate(actor=guild["moderator"], thread=thread, pinned=False)  # no change
+    assert ModerationLogEntry.objects.filter(action=Action.THREAD_UNPIN).count() == 1
