@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "guilde.conversations",
     "guilde.notifications",
     "guilde.moderation",
+    "guilde.knowledge",
     "guilde.home",
     "guilde.api",
     "allauth",

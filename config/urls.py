@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("guilde.conversations.urls")),
     path("", include("guilde.notifications.urls")),
     path("", include("guilde.moderation.urls")),
+    path("", include("guilde.knowledge.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -132,6 +132,7 @@ api.add_router("/", "guilde.discussions.api.router")
 api.add_router("/", "guilde.conversations.api.router")
 api.add_router("/", "guilde.notifications.api.router")
 api.add_router("/", "guilde.moderation.api.router")
+api.add_router("/", "guilde.knowledge.api.router")
 
 
 class InstanceOut(Schema):

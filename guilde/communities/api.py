@@ -68,6 +68,8 @@ class CommunityOut(CommunitySummaryOut):
     newcomer_days: int
     flag_threshold: int
     review_first_posts: bool
+    verification_days: int
+    review_article_changes: bool
     related: list[str]
     created_at: datetime
     viewer: ViewerOut
@@ -98,6 +100,8 @@ class CommunityPatch(Schema):
     newcomer_days: int | None = Field(None, ge=0, le=365)
     flag_threshold: int | None = Field(None, ge=0, le=50)
     review_first_posts: bool | None = None
+    verification_days: int | None = Field(None, ge=7, le=3650)
+    review_article_changes: bool | None = None
     tags: list[str] | None = Field(None, max_length=60)
     organisations: list[str] | None = None
     related: list[str] | None = Field(None, description="Related communities' short names.")
@@ -133,6 +137,7 @@ class JoinIn(Schema):
 class MembershipOut(Schema):
     status: Literal["pending", "active"]
     role: RoleLiteral
+    steward: bool = False
 
 
 class LeaveIn(Schema):
@@ -143,6 +148,7 @@ class LeaveIn(Schema):
 
 class RoleIn(Schema):
     role: RoleLiteral
+    steward: bool | None = Field(None, description="A knowledge steward (null: unchanged).")
 
 
 class InvitationIn(Schema):
@@ -181,6 +187,8 @@ def _detail(request: HttpRequest, community: Community) -> dict[str, Any]:
         "newcomer_days": community.newcomer_days,
         "flag_threshold": community.flag_threshold,
         "review_first_posts": community.review_first_posts,
+        "verification_days": community.verification_days,
+        "review_article_changes": community.review_article_changes,
         "related": [other.slug for other in selectors.related_visible(request.user, community)],
         "created_at": community.created_at,
         "viewer": {
@@ -285,6 +293,14 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
             review_first_posts=community.review_first_posts
             if given.get("review_first_posts") is None
             else given["review_first_posts"],
+        )
+        services.knowledge_settings_set(
+            actor=_member(request),
+            community=community,
+            verification_days=given.get("verification_days") or community.verification_days,
+            review_article_changes=community.review_article_changes
+            if given.get("review_article_changes") is None
+            else given["review_article_changes"],
         )
     except DjangoValidationError as error:
         raise _invalid(error) from error
@@ -402,6 +418,7 @@ def community_member_role(
                 community, username, status=Membership.Status.ACTIVE
             ),
             role=data.role,
+            steward=data.steward,
         )
     except DjangoValidationError as error:
         raise HttpError(409, "; ".join(error.messages)) from error

@@ -81,6 +81,17 @@ class CommunitySettingsForm(CommunityForm):
     review_first_posts = forms.BooleanField(
         label=_("Newcomers' first posts wait for a moderator's approval"), required=False
     )
+    verification_days = forms.IntegerField(
+        label=_("An article's verification holds (days)"),
+        required=False,
+        min_value=7,
+        max_value=3650,
+        help_text=_("After this, a verified article needs review again."),
+    )
+    review_article_changes = forms.BooleanField(
+        label=_("Members' changes to published articles wait for a steward's review"),
+        required=False,
+    )
     related = forms.ModelMultipleChoiceField(
         label=_("Related communities"),
         required=False,
@@ -122,6 +133,7 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    steward = forms.BooleanField(label=_("Knowledge steward"), required=False)
 
 
 class DirectoryFilterForm(forms.Form):

@@ -92,6 +92,14 @@ class Community(models.Model):
     review_first_posts = models.BooleanField(
         _("newcomers' first posts wait for a moderator"), default=False
     )
+    # Knowledge: how long a steward's verification of an article holds; whether members'
+    # changes to published articles go through a steward's review.
+    verification_days = models.PositiveSmallIntegerField(
+        _("verification holds (days)"), default=180
+    )
+    review_article_changes = models.BooleanField(
+        _("members' changes to articles wait for a steward"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -170,6 +178,8 @@ class Membership(models.Model):
     suspension_reason = models.TextField(
         _("reason for the suspension"), max_length=2000, blank=True
     )
+    # A knowledge steward (coordinators are stewards anyway): reviews and verifies articles.
+    steward = models.BooleanField(_("knowledge steward"), default=False)
 
     class Meta:
         verbose_name = _("membership")

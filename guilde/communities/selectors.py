@@ -143,6 +143,7 @@ class MemberRow:
     role_label: str
     joined_at: Any
     is_newcomer: bool
+    steward: bool = False
 
 
 def membership_queryset(
@@ -168,6 +169,7 @@ def member_rows(*, viewer: Any, memberships: list[Membership]) -> list[MemberRow
             role_label=str(m.get_role_display()),
             joined_at=m.joined_at,
             is_newcomer=m.is_newcomer(),
+            steward=m.steward,
         )
         for m in memberships
     ]

@@ -195,6 +195,20 @@ def community_update(
 
 
 @transaction.atomic
+def knowledge_settings_set(
+    *, actor: User, community: Community, verification_days: int, review_article_changes: bool
+) -> Community:
+    """How long a steward's verification holds; whether members' changes wait for review."""
+    require(actor, "manage", community)
+    if not 7 <= verification_days <= 3650:
+        raise ValidationError(_("Choose between 7 and 3650 days."))
+    community.verification_days = verification_days
+    community.review_article_changes = review_article_changes
+    community.save(update_fields=["verification_days", "review_article_changes"])
+    return community
+
+
+@transaction.atomic
 def moderation_settings_set(
     *, actor: User, community: Community, flag_threshold: int, review_first_posts: bool
 ) -> Community:
@@ -372,7 +386,10 @@ def membership_leave(*, actor: User, community: Community, successor: User | Non
 
 
 @transaction.atomic
-def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
+def membership_set_role(
+    *, actor: User, membership: Membership, role: str, steward: bool | None = None
+) -> Membership:
+    """Give a member a role, and (``steward``) make them a knowledge steward or not."""
     require(actor, "manage", membership.community)
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
@@ -381,7 +398,9 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     if role != Membership.Role.COORDINATOR:
         _ensure_another_coordinator(membership)
     membership.role = role
-    membership.save(update_fields=["role"])
+    if steward is not None:
+        membership.steward = steward
+    membership.save(update_fields=["role", "steward"])
     return membership
 
 

@@ -271,6 +271,8 @@ def _settings_form(
         "newcomer_days": community.newcomer_days,
         "flag_threshold": community.flag_threshold,
         "review_first_posts": community.review_first_posts,
+        "verification_days": community.verification_days,
+        "review_article_changes": community.review_article_changes,
         "topics": ", ".join(tag.name for tag in community.tags.all()),
         "organisations": list(community.organisations.all()),
         "related": list(community.related.all()),
@@ -328,6 +330,12 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 else data["flag_threshold"],
                 review_first_posts=data["review_first_posts"],
             )
+            services.knowledge_settings_set(
+                actor=member,
+                community=community,
+                verification_days=data["verification_days"] or community.verification_days,
+                review_article_changes=data["review_article_changes"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -360,7 +368,10 @@ def community_member_role(request: HttpRequest, slug: str, username: str) -> Htt
             )
         elif form.is_valid():
             services.membership_set_role(
-                actor=_member(request), membership=membership, role=form.cleaned_data["role"]
+                actor=_member(request),
+                membership=membership,
+                role=form.cleaned_data["role"],
+                steward=form.cleaned_data["steward"],
             )
             messages.success(request, _("The role was changed."))
     except ValidationError as error:

@@ -7,6 +7,7 @@ mention > reply to their post > answer to their question > a thread they watch.
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.db.models import Q
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, CommunityInvitation, Membership
@@ -233,3 +234,82 @@ def on_flags_resolved(post_id: int, flag_ids: list[int]) -> None:
             community=thread.community,
             data={"agreed": flag.status == Flag.Status.AGREED, "label": thread.title[:200]},
         )
+
+
+def _stewards(community: Community) -> list[User]:
+    return [
+        m.member
+        for m in Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+        .filter(Q(role=Membership.Role.COORDINATOR) | Q(steward=True))
+        .select_related("member")
+    ]
+
+
+@subscriber("article.needs_review")
+def on_article_needs_review(article_id: int, reason: str) -> None:
+    """Stewards learn that an article needs them (verification expired, reported outdated)."""
+    from guilde.knowledge.models import Article
+
+    article = Article.objects.select_related("community").filter(pk=article_id).first()
+    if article is None:
+        return
+    for steward in _stewards(article.community):
+        services.notify(
+            recipient=steward,
+            kind=Kind.KNOWLEDGE,
+            community=article.community,
+            data={"article": article.pk, "event": reason, "label": article.title},
+        )
+
+
+@subscriber("proposal.created")
+def on_proposal_created(proposal_id: int) -> None:
+    from guilde.knowledge.models import Proposal
+
+    proposal = (
+        Proposal.objects.select_related("article__community", "author")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        return
+    article = proposal.article
+    for steward in _stewards(article.community):
+        services.notify(
+            recipient=steward,
+            kind=Kind.KNOWLEDGE,
+            actor=proposal.author,
+            community=article.community,
+            data={
+                "article": article.pk,
+                "proposal": proposal.pk,
+                "event": "proposal",
+                "label": article.title,
+            },
+        )
+
+
+@subscriber("proposal.decided")
+def on_proposal_decided(proposal_id: int) -> None:
+    from guilde.knowledge.models import Proposal
+
+    proposal = (
+        Proposal.objects.select_related("article__community", "author", "reviewed_by")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None or proposal.author is None:
+        return
+    article = proposal.article
+    services.notify(
+        recipient=proposal.author,
+        kind=Kind.KNOWLEDGE,
+        actor=proposal.reviewed_by,
+        community=article.community,
+        data={
+            "article": article.pk,
+            "proposal": proposal.pk,
+            "event": proposal.status,
+            "label": article.title,
+        },
+    )

@@ -84,6 +84,7 @@ class Kind(models.TextChoices):
     MESSAGE = "message", _("Direct messages")
     MODERATION = "moderation", _("Moderators' decisions about me or my posts")
     FLAG_OUTCOME = "flag_outcome", _("What became of my flags")
+    KNOWLEDGE = "knowledge", _("Articles I look after or proposed changes to")
 
 
 class Notification(models.Model):

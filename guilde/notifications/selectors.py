@@ -62,6 +62,12 @@ def target_url(notification: Notification) -> str:
         return reverse("conversations:detail", args=[notification.data["conversation"]])
     if notification.kind == Kind.MODERATION and notification.data.get("entry"):
         return reverse("moderation:notice", args=[notification.data["entry"]])
+    if notification.kind == Kind.KNOWLEDGE and notification.community is not None:
+        slug = notification.community.slug
+        if notification.data.get("proposal"):
+            return reverse("knowledge:proposal", args=[slug, notification.data["proposal"]])
+        if notification.data.get("article"):
+            return reverse("knowledge:article", args=[slug, notification.data["article"]])
     if notification.post is not None:
         thread = notification.post.thread
         return (

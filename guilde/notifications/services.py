@@ -49,6 +49,7 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.MESSAGE: Frequency.IMMEDIATELY,
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.FLAG_OUTCOME: Frequency.NEVER,
+    Kind.KNOWLEDGE: Frequency.DAILY,
 }
 HARD_BOUNCES_BEFORE_STOPPING = 3
 

@@ -569,3 +569,173 @@ EXPECTATIONS.update(
         ),
     }
 )
+
+
+def _article_kw(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["article"].pk}
+
+
+def _draft_kw(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["draft"].pk}
+
+
+def _article_id(world: World) -> dict[str, object]:
+    return {"article_id": world.objects["article"].pk}
+
+
+def _path_id(world: World) -> dict[str, object]:
+    return {"path_id": world.objects["path"].pk}
+
+
+def _step_id(world: World) -> dict[str, object]:
+    return {"step_id": world.objects["step"].pk}
+
+
+READERS_ONLY = (404, 404, 404, 200, 200, 200, 200)
+STEWARDS_ONLY = (302, 404, 404, 403, 403, 200, 200)
+API_STEWARDS_ONLY = (401, 404, 404, 403, 403, 200, 200)
+WRITERS = (302, 404, 404, 200, 200, 200, 403)  # members who may post (administrators: no)
+
+EXPECTATIONS.update(
+    {
+        # Knowledge (the private community; see world.py). Stewards: the coordinator and
+        # administrators; changes to published articles are reviewed there ----------------
+        "knowledge:articles": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "knowledge:create": Expect(WRITERS, kwargs={"slug": "private"}),
+        "knowledge:draft": Expect(
+            WRITERS, method="POST", kwargs={"slug": "private"}, data={"title": "T", "body": "B"}
+        ),
+        # The member's proposal: its author and stewards.
+        "knowledge:proposal": Expect(
+            (302, 404, 404, 200, 404, 200, 200),
+            kwargs=lambda w: {"slug": "private", "pk": w.objects["proposal"].pk},
+        ),
+        "knowledge:article": Expect(READERS_ONLY, kwargs=_article_kw),
+        # Members propose (the page is the same form); stewards edit.
+        "knowledge:edit": Expect((302, 404, 404, 200, 200, 200, 200), kwargs=_article_kw),
+        "knowledge:history": Expect(READERS_ONLY, kwargs=_article_kw),
+        "knowledge:revision": Expect(
+            READERS_ONLY, kwargs=lambda w: {**_article_kw(w), "number": 1}
+        ),
+        "knowledge:restore": Expect(
+            (302, 404, 404, 403, 403, 302, 302),
+            method="POST",
+            kwargs=lambda w: {**_article_kw(w), "number": 1},
+        ),
+        "knowledge:diff": Expect(READERS_ONLY, kwargs=_article_kw),
+        # The moderator's draft: its author and stewards publish it; others do not see it.
+        "knowledge:publish": Expect(
+            (302, 404, 404, 404, 302, 302, 302), method="POST", kwargs=_draft_kw
+        ),
+        "knowledge:verify": Expect(
+            (302, 404, 404, 403, 403, 302, 302), method="POST", kwargs=_article_kw
+        ),
+        "knowledge:report": Expect(
+            (302, 404, 404, 302, 302, 302, 403),
+            method="POST",
+            kwargs=_article_kw,
+            data={"text": "Old figures"},
+        ),
+        "knowledge:archive": Expect(STEWARDS_ONLY, kwargs=_article_kw),
+        "knowledge:feedback": Expect(
+            (302, 404, 404, 302, 302, 302, 302),
+            method="POST",
+            kwargs=_article_kw,
+            data={"helpful": "1"},
+        ),
+        "knowledge:promote": Expect(WRITERS, kwargs=_thread),
+        "knowledge:health": Expect(STEWARDS_ONLY, kwargs={"slug": "private"}),
+        "knowledge:path_create": Expect(STEWARDS_ONLY, kwargs={"slug": "private"}),
+        "knowledge:path": Expect(
+            READERS_ONLY, kwargs=lambda w: {"slug": "private", "pk": w.objects["path"].pk}
+        ),
+        "knowledge:path_edit": Expect(
+            STEWARDS_ONLY, kwargs=lambda w: {"slug": "private", "pk": w.objects["path"].pk}
+        ),
+        "knowledge:step_toggle": Expect(
+            (302, 404, 404, 302, 302, 302, 302),
+            method="POST",
+            kwargs=lambda w: {"slug": "private", "pk": w.objects["step"].pk},
+        ),
+        "GET /api/v1/communities/{slug}/articles": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "POST /api/v1/communities/{slug}/articles": Expect(
+            (401, 404, 404, 201, 201, 201, 403), kwargs={"slug": "private"}, data={"title": "T"}
+        ),
+        "GET /api/v1/articles/{article_id}": Expect(READERS_ONLY, kwargs=_article_id),
+        "PATCH /api/v1/articles/{article_id}": Expect(
+            API_STEWARDS_ONLY, kwargs=_article_id, data={"title": "T", "body": "B"}
+        ),
+        "GET /api/v1/articles/{article_id}/revisions": Expect(READERS_ONLY, kwargs=_article_id),
+        "GET /api/v1/articles/{article_id}/revisions/{number}": Expect(
+            READERS_ONLY, kwargs=lambda w: {**_article_id(w), "number": 1}
+        ),
+        # Without ?from=&to= the request is refused before anything is read (the private
+        # article's diff is checked in guilde/knowledge/tests/test_articles.py).
+        "GET /api/v1/articles/{article_id}/diff": Expect(all_pages(422), kwargs=_article_id),
+        "POST /api/v1/articles/{article_id}/restore": Expect(
+            API_STEWARDS_ONLY, kwargs=_article_id, data={"number": 1}
+        ),
+        "POST /api/v1/articles/{article_id}/publish": Expect(
+            (401, 404, 404, 404, 200, 200, 200),
+            kwargs=lambda w: {"article_id": w.objects["draft"].pk},
+        ),
+        "POST /api/v1/articles/{article_id}/verify": Expect(API_STEWARDS_ONLY, kwargs=_article_id),
+        "POST /api/v1/articles/{article_id}/outdated": Expect(
+            (401, 404, 404, 204, 204, 204, 403), kwargs=_article_id, data={"text": "Old"}
+        ),
+        "POST /api/v1/articles/{article_id}/archive": Expect(API_STEWARDS_ONLY, kwargs=_article_id),
+        "PUT /api/v1/articles/{article_id}/feedback": Expect(
+            (401, 404, 404, 204, 204, 204, 204), kwargs=_article_id, data={"helpful": True}
+        ),
+        "POST /api/v1/threads/{thread_id}/promote": Expect(
+            (401, 404, 404, 201, 201, 201, 403),
+            kwargs=lambda w: {"thread_id": w.objects["thread"].pk},
+        ),
+        "GET /api/v1/articles/{article_id}/proposals": Expect(
+            (401, 404, 404, 200, 200, 200, 200), kwargs=_article_id
+        ),
+        # Stewards edit directly: they do not propose.
+        "POST /api/v1/articles/{article_id}/proposals": Expect(
+            (401, 404, 404, 201, 201, 403, 403),
+            kwargs=_article_id,
+            data={"title": "A private article", "body": "Changed"},
+        ),
+        "POST /api/v1/proposals/{proposal_id}/review": Expect(
+            (401, 404, 404, 200, 404, 200, 200),
+            kwargs=lambda w: {"proposal_id": w.objects["proposal"].pk},
+            data={"decision": "comment", "comment": "Why?"},
+        ),
+        "GET /api/v1/communities/{slug}/paths": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "POST /api/v1/communities/{slug}/paths": Expect(
+            (401, 404, 404, 403, 403, 201, 201), kwargs={"slug": "private"}, data={"title": "P"}
+        ),
+        "GET /api/v1/paths/{path_id}": Expect(READERS_ONLY, kwargs=_path_id),
+        "PATCH /api/v1/paths/{path_id}": Expect(
+            API_STEWARDS_ONLY, kwargs=_path_id, data={"title": "P2"}
+        ),
+        "DELETE /api/v1/paths/{path_id}": Expect(
+            (401, 404, 404, 403, 403, 204, 204), kwargs=_path_id
+        ),
+        "POST /api/v1/paths/{path_id}/sections": Expect(
+            (401, 404, 404, 403, 403, 201, 201), kwargs=_path_id, data={"title": "S"}
+        ),
+        "POST /api/v1/paths/{path_id}/steps": Expect(
+            (401, 404, 404, 403, 403, 201, 201),
+            kwargs=_path_id,
+            data=lambda w: {
+                "section": w.objects["section"].pk,
+                "url": "https://example.org",
+                "title": "L",
+            },
+        ),
+        "DELETE /api/v1/path-steps/{step_id}": Expect(
+            (401, 404, 404, 403, 403, 204, 204), kwargs=_step_id
+        ),
+        "PUT /api/v1/path-steps/{step_id}/done": Expect(
+            (401, 404, 404, 204, 204, 204, 204), kwargs=_step_id
+        ),
+        "DELETE /api/v1/path-steps/{step_id}/done": Expect(
+            (401, 404, 404, 204, 204, 204, 204), kwargs=_step_id
+        ),
+    }
+)

@@ -156,6 +156,42 @@ def build_world() -> World:
     )
     world.objects.update(warning=warning, appeal=appeal)
 
+    # Knowledge in the private community, where members' changes are reviewed: the member's
+    # published article (two revisions) and proposal on it, the moderator's draft, the
+    # coordinator's learning path.
+    from guilde.knowledge import services as knowledge
+
+    private.review_article_changes = True
+    private.save(update_fields=["review_article_changes"])
+    article = knowledge.article_create(
+        actor=world.member("member"),
+        community=private,
+        kind="guide",
+        title="A private article",
+        body="private article text",
+        publish_now=True,
+    )
+    knowledge.article_restore(actor=world.member("coordinator"), article=article, number=1)
+    draft = knowledge.article_create(
+        actor=world.member("moderator"),
+        community=private,
+        kind="guide",
+        title="A draft",
+        body="draft text",
+    )
+    proposal = knowledge.proposal_create(
+        actor=world.member("member"),
+        article=article,
+        title="A private article",
+        body="proposed text",
+    )
+    path = knowledge.path_save(actor=world.member("coordinator"), community=private, title="A path")
+    section = knowledge.section_add(actor=world.member("coordinator"), path=path, title="Start")
+    step = knowledge.step_add(actor=world.member("coordinator"), section=section, article=article)
+    world.objects.update(
+        article=article, draft=draft, proposal=proposal, path=path, section=section, step=step
+    )
+
     # A conversation between the member and the owner, which nobody else may see; a
     # notification of the owner's, and the link of one of the owner's e-mails.
     from guilde.conversations import services as conversation_services

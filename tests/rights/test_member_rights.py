@@ -33,6 +33,7 @@ from guilde.communities.models import ModerationLogEntry
 from guilde.conversations import services as conversation_services
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussion_services
+from guilde.knowledge import services as knowledge_services
 from guilde.moderation import services as moderation_services
 from guilde.notifications import services as notification_services
 from guilde.uploads.services import upload_create
@@ -157,6 +158,43 @@ def _member_with_everything(client: Client) -> User:
     )
     moderation_services.flag_create(
         actor=member, post=others.posts.get(position=1), reason="other", text="zq-flag-text"
+    )
+    # Knowledge: an article they wrote (with a path around it, a step ticked) where they
+    # coordinate; elsewhere a proposal with a comment, feedback, a report, an unsaved draft.
+    own_article = knowledge_services.article_create(
+        actor=member,
+        community=started,
+        kind="guide",
+        title="Zq guide",
+        body="zq-article-text",
+        publish_now=True,
+    )
+    path = knowledge_services.path_save(actor=member, community=started, title="Zq path")
+    section = knowledge_services.section_add(actor=member, path=path, title="Start")
+    step = knowledge_services.step_add(actor=member, section=section, article=own_article)
+    knowledge_services.step_toggle(actor=member, step=step)
+    joined.review_article_changes = True
+    joined.save(update_fields=["review_article_changes"])
+    their_article = knowledge_services.article_create(
+        actor=joined.created_by,
+        community=joined,
+        kind="guide",
+        title="Their guide",
+        body="x",
+        publish_now=True,
+    )
+    proposal = knowledge_services.proposal_create(
+        actor=member, article=their_article, title="Their guide", body="zq-proposal-text"
+    )
+    knowledge_services.proposal_comment(actor=member, proposal=proposal, body="zq-review-comment")
+    knowledge_services.feedback_set(
+        actor=member, article=their_article, helpful=False, comment="zq-feedback"
+    )
+    knowledge_services.article_report_outdated(
+        actor=member, article=their_article, text="zq-outdated"
+    )
+    knowledge_services.draft_save(
+        actor=member, community=joined, article=None, title="Zq", body="zq-draft"
     )
     # Notifications: what they follow, how they want mail, what they were told, a bounce.
     notification_services.subscription_set(member=member, target=joined, level="watch")

@@ -54,7 +54,7 @@ def test_a_community_lifecycle_through_the_api():
     visitor = _client(newcomer)
     assert visitor.post(
         "/api/v1/communities/tasters/join", {"message": "Hi"}, content_type="application/json"
-    ).json() == {"status": "pending", "role": "member"}
+    ).json() == {"status": "pending", "role": "member", "steward": False}
     assert [r["username"] for r in api.get("/api/v1/communities/tasters/requests").json()] == [
         "newcomer"
     ]
