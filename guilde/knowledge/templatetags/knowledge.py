@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from guilde.communities.models import Community
 from guilde.core.permissions import can
 from guilde.discussions.models import Thread
 from guilde.knowledge import selectors
@@ -26,4 +27,14 @@ def captured_in(context: template.Context, thread: Thread) -> dict[str, Any]:
         "reportable": [a for a in articles if can(request.user, "report", a)],
         "can_capture": can(request.user, "write_article", thread.community),
         "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("knowledge/_paths.html", takes_context=True)
+def learning_paths(context: template.Context, community: Community) -> dict[str, Any]:
+    """The community's learning paths, with the viewer's progress (its home page lists them)."""
+    request = context["request"]
+    return {
+        "paths": selectors.paths_of(viewer=request.user, community=community),
+        "user": request.user,
     }

@@ -179,3 +179,13 @@ def test_the_health_page_shows_what_stewards_should_look_at(guild):
     orphans = page.split("Orphans")[1]
     assert "Linked one" not in orphans
     assert "Linking one" in orphans
+
+
+def test_the_community_page_lists_its_paths(guild):
+    services.path_save(actor=guild["coordinator"], community=guild["community"], title="Start here")
+    assert "Start here" in Client().get("/communities/guild/").content.decode()
+    private = CommunityFactory.create(slug="closed", visibility="private", join_policy="approval")
+    services.path_save(
+        actor=member_of(private, role="coordinator"), community=private, title="Secret path"
+    )
+    assert "Secret path" not in Client().get("/communities/closed/").content.decode()
