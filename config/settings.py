@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "guilde.notifications",
     "guilde.moderation",
     "guilde.knowledge",
+    "guilde.importers",
     "guilde.home",
     "guilde.api",
     "allauth",

@@ -40,6 +40,19 @@ def _invalid(error: DjangoValidationError) -> HttpError:
     return HttpError(422, "; ".join(error.messages))
 
 
+class AttributionOut(Schema):
+    author: str = Field(..., description="The author's name, as the licence asks.")
+    source_url: str
+    license: str
+
+
+class CommentOut(Schema):
+    author: str | None
+    body_html: str
+    score: int
+    created_at: datetime
+
+
 class ThreadOut(Schema):
     id: int
     community: str
@@ -56,6 +69,9 @@ class ThreadOut(Schema):
     created_at: datetime
     last_activity_at: datetime
     url: str
+    attribution: AttributionOut | None = Field(
+        None, description="For imported threads: the author, the original, its licence."
+    )
 
 
 class ThreadDetailOut(ThreadOut):
@@ -113,6 +129,8 @@ class PostOut(Schema):
     score: int
     my_vote: int
     reactions: list[ReactionCount]
+    attribution: AttributionOut | None = None
+    comments: list[CommentOut] = Field(default_factory=list)
     reply_to: int | None
     created_at: datetime
     edited_at: datetime | None
@@ -166,6 +184,17 @@ def _thread_out(thread: Thread) -> dict[str, Any]:
         "created_at": thread.created_at,
         "last_activity_at": thread.last_activity_at,
         "url": thread.get_absolute_url(),
+        "attribution": _attribution(thread.author, thread.source_url, thread.source_license),
+    }
+
+
+def _attribution(author: Any, url: str, license_name: str) -> dict[str, str] | None:
+    if not url:
+        return None
+    return {
+        "author": author.name if author else "Deleted member",
+        "source_url": url,
+        "license": license_name or "CC BY-SA",
     }
 
 
@@ -200,6 +229,16 @@ def _post_out(view: selectors.PostView) -> dict[str, Any]:
         "reply_to": post.reply_to_id,
         "created_at": post.created_at,
         "edited_at": post.edited_at,
+        "attribution": _attribution(post.author, post.source_url, post.source_license),
+        "comments": [
+            {
+                "author": c.author.username if c.author else None,
+                "body_html": c.body_html,
+                "score": c.score,
+                "created_at": c.created_at,
+            }
+            for c in view.comments
+        ],
     }
 
 

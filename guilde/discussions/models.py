@@ -80,6 +80,7 @@ class Thread(models.Model):
     accepted_post = models.ForeignKey(
         "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    accepted_at = models.DateTimeField(_("answer accepted on"), null=True, blank=True)
     pinned = models.BooleanField(_("pinned"), default=False)
     # Pinned by an administrator above the home page of everyone who may read it.
     pinned_globally = models.BooleanField(_("pinned for everyone"), default=False)
@@ -94,6 +95,10 @@ class Thread(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Imported from elsewhere: where it lives there, and under which licence (shown with the
+    # author's name, as CC BY-SA asks).
+    source_url = models.URLField(_("original"), max_length=500, blank=True)
+    source_license = models.CharField(_("licence"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     # Kept up to date by the services (lists sort and filter on them without joins).
@@ -162,6 +167,8 @@ class Post(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
     attachments = models.ManyToManyField(Upload, blank=True, related_name="posts")
+    source_url = models.URLField(_("original"), max_length=500, blank=True)
+    source_license = models.CharField(_("licence"), max_length=40, blank=True)
     score = models.IntegerField(_("score"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
@@ -245,9 +252,16 @@ class Reaction(models.Model):
 
 
 class Vote(models.Model):
+    """A vote on a post. Imported votes may have no voter (Stack Exchange dumps keep only the
+    day and the direction): they still count, so a post's score at any date can be computed."""
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="votes",
     )
     value = models.SmallIntegerField(_("value"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -262,6 +276,53 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.value:+d} {self.post}"
+
+
+class Comment(models.Model):
+    """A short remark under a post (imported from Stack Exchange comments): not a reply,
+    it does not count as an answer."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("text"), max_length=5000)
+    body_html = models.TextField(_("text as HTML"))
+    score = models.IntegerField(_("score"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    source_license = models.CharField(_("licence"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["post", "created_at"], name="comment_post_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk}"
+
+
+class ThreadLink(models.Model):
+    """One thread points to another: a duplicate of it, or related to it."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE = "duplicate", _("Duplicate of")
+        RELATED = "related", _("Related to")
+
+    source = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="links")
+    target = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="linked_from")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("thread link")
+        verbose_name_plural = _("thread links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="threadlink_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
 
 
 class ReadState(models.Model):

@@ -21,7 +21,16 @@ from guilde.accounts.rights import (
     exporter,
     on_account_deletion,
 )
-from guilde.discussions.models import Draft, Post, PostRevision, Reaction, ReadState, Thread, Vote
+from guilde.discussions.models import (
+    Comment,
+    Draft,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadState,
+    Thread,
+    Vote,
+)
 from guilde.discussions.services import _refresh
 
 classify("discussions.Category", Handling.NONE, "categories of a community")
@@ -57,6 +66,14 @@ classify(
     export_part="read_states",
 )
 classify("discussions.Draft", Handling.OWNED, "unfinished texts", export_part="drafts")
+classify(
+    "discussions.Comment",
+    Handling.CONTRIBUTION,
+    "comments under posts (imported): kept signed 'deleted member', or erased",
+    export_part="comments",
+    owner_field="author",
+)
+classify("discussions.ThreadLink", Handling.NONE, "links between threads")
 
 
 def _forget_mentions(username: str) -> None:
@@ -112,6 +129,7 @@ def handle_discussions(context: DeletionContext) -> None:
         body="", body_html="", deleted_at=now, author=None
     )
     Post.objects.filter(author=member).delete()
+    Comment.objects.filter(author=member).delete()
     for thread in Thread.objects.filter(pk__in=affected):
         _refresh(thread)
 
@@ -180,4 +198,12 @@ def export_read_states(member: User) -> list[dict[str, Any]]:
 def export_drafts(member: User) -> list[dict[str, Any]]:
     return [
         {"id": d.pk, "title": d.title, "body": d.body} for d in Draft.objects.filter(member=member)
+    ]
+
+
+@exporter("comments")
+def export_comments(member: User) -> list[dict[str, Any]]:
+    return [
+        {"id": c.pk, "post": c.post_id, "body": c.body, "created_at": c.created_at}
+        for c in Comment.objects.filter(author=member)
     ]

@@ -28,7 +28,7 @@ from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.permissions import membership_of
 from guilde.communities.selectors import with_viewer_membership
 from guilde.core.permissions import can, require
-from guilde.discussions.models import Post, Reaction, ReadState, Thread, Vote
+from guilde.discussions.models import Comment, Post, Reaction, ReadState, Thread, ThreadLink, Vote
 from guilde.discussions.services import threads_of_member_q
 
 POSTS_PER_PAGE = 20
@@ -184,6 +184,7 @@ class PostView:
     can_flag: bool = False
     is_unread: bool = False
     by_blocked: bool = False  # written by someone the viewer blocked: folded unless asked
+    comments: list[Comment] = field(default_factory=list)
 
 
 def _ordered_posts(thread: Thread) -> QuerySet[Post]:
@@ -245,6 +246,11 @@ def post_views(
         state = ReadState.objects.filter(member_id=viewer.pk, thread=thread).first()
         read = state.last_read_position if state else 0
     emoji = dict(Reaction.Kind.choices)
+    comments: dict[int, list[Comment]] = defaultdict(list)
+    for comment in (
+        Comment.objects.filter(post__in=posts).select_related("author").order_by("created_at", "pk")
+    ):
+        comments[comment.post_id].append(comment)
     views = []
     for post in posts:
         post.thread = thread
@@ -280,6 +286,7 @@ def post_views(
                 can_flag=can(viewer, "flag", post),
                 is_unread=viewer.is_authenticated and post.position > read,
                 by_blocked=post.author_id in blocked,
+                comments=comments[post.pk] if readable else [],
             )
         )
     return views
@@ -347,3 +354,22 @@ def pinned_for_everyone(*, viewer: Any) -> list[Thread]:
     )
     with_viewer_membership([t.community for t in threads], viewer)
     return [t for t in threads if can(viewer, "view", t)][:PINNED_FOR_EVERYONE]
+
+
+def thread_links(*, viewer: Any, thread: Thread) -> list[tuple[str, Thread]]:
+    """The threads this one is a duplicate of or related to, and those that point to it,
+    that the viewer may see (one query)."""
+    found = ThreadLink.objects.filter(Q(source=thread) | Q(target=thread)).select_related(
+        "source__community", "target__community"
+    )
+    links: list[tuple[str, Thread]] = []
+    for link in found:
+        other = link.target if link.source_id == thread.pk else link.source
+        if link.kind == ThreadLink.Kind.DUPLICATE:
+            label = "duplicate_of" if link.source_id == thread.pk else "duplicated_by"
+        else:
+            label = "related"
+        links.append((label, other))
+    communities = [other.community for _label, other in links]
+    with_viewer_membership(communities, viewer)
+    return [(label, other) for label, other in links if can(viewer, "view", other)]

@@ -463,7 +463,8 @@ def answer_accept(*, actor: User, thread: Thread, post: Post | None) -> Thread:
     if post is not None and (post.thread_id != thread.pk or post.is_opening or not post.is_visible):
         raise ValidationError(_("Accept a visible answer of this question."))
     thread.accepted_post = post
-    thread.save(update_fields=["accepted_post"])
+    thread.accepted_at = timezone.now() if post is not None else None
+    thread.save(update_fields=["accepted_post", "accepted_at"])
     if post is not None:
         publish("answer.accepted", thread_id=thread.pk, post_id=post.pk, actor_id=actor.pk)
     return thread

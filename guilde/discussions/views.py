@@ -193,6 +193,7 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_edit_thread": can(request.user, "edit", thread),
             "can_set_status": can(request.user, "set_status", thread),
             "can_moderate": can(request.user, "moderate", thread),
+            "links": selectors.thread_links(viewer=request.user, thread=thread),
             "idea_statuses": Thread.IdeaStatus.choices,
         },
     )

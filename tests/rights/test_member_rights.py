@@ -33,6 +33,7 @@ from guilde.communities.models import ModerationLogEntry
 from guilde.conversations import services as conversation_services
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussion_services
+from guilde.discussions.models import Comment
 from guilde.knowledge import services as knowledge_services
 from guilde.moderation import services as moderation_services
 from guilde.notifications import services as notification_services
@@ -147,6 +148,10 @@ def _member_with_everything(client: Client) -> User:
     discussion_services.post_create(actor=joined.created_by, thread=own, body="Reply to them")
     discussion_services.draft_save(
         actor=member, community=joined, thread=None, title="Later", body="unfinished"
+    )
+    # A comment under a post (comments come from imports).
+    Comment.objects.create(
+        post=reply, author=member, body="zq-comment", body_html="<p>zq-comment</p>"
     )
     # Moderation: a post of theirs hidden by a coordinator (the log names them).
     rude = discussion_services.post_create(actor=member, thread=others, body="Rude words")
