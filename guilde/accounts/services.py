@@ -519,7 +519,13 @@ def member_merge(*, source: User, target: User) -> None:
             field_name = relation.field.name
         if model is not None:
             _move_rows(model, field_name, source, target)
+    identity = (source.import_source, source.import_key)
     source.delete()
+    if identity[0] and not target.import_source:
+        # The claimant is now who the import knows: importing again keeps their history
+        # theirs (and leaves their profile alone).
+        target.import_source, target.import_key = identity
+        target.save(update_fields=["import_source", "import_key"])
 
 
 def _move_rows(model: type[Model], field_name: str, source: User, target: User) -> None:

@@ -322,7 +322,16 @@ class Importer:
         return community
 
     def _users(self, total: int) -> None:
+        """Placeholders for the site's users. A placeholder someone claimed is their account
+        now: it keeps its history and its profile is theirs (never overwritten); a member
+        who deleted their account is not brought back."""
         known = self._known("user")
+        current = {
+            key: (pk, placeholder)
+            for key, pk, placeholder in User.objects.filter(import_source=self.source).values_list(
+                "import_key", "pk", "is_placeholder"
+            )
+        }
         short = slugify(self.site.split(".")[0])[:12] or "se"
         for batch in self._batches("Users", total):
             new: list[tuple[str, User, str]] = []
@@ -351,9 +360,8 @@ class Importer:
                     )
                     member.set_unusable_password()
                     new.append((key, member, digest))
-                elif known[key][1] != digest:
-                    member = User(pk=known[key][0], **values)
-                    changed.append((key, member, digest))
+                elif known[key][1] != digest and current.get(key, (0, False))[1]:
+                    changed.append((key, User(pk=current[key][0], **values), digest))
             with transaction.atomic():
                 User.objects.bulk_create([m for _k, m, _d in new])
                 Membership.objects.bulk_create(
@@ -377,7 +385,9 @@ class Importer:
             self.counts["users"] += len(batch)
             self.counts["users_added"] += len(new)
             self.counts["users_updated"] += len(changed)
-        self.users = {key: object_id for key, (object_id, _d) in self._known("user").items()}
+        self.users = dict(
+            User.objects.filter(import_source=self.source).values_list("import_key", "pk")
+        )
 
     def _tags(self, total: int) -> None:
         known = self._known("tag")

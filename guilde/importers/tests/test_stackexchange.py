@@ -329,3 +329,26 @@ def test_the_real_beer_dump(tmp_path):
     again = _import(SHARED_DUMP)
     assert sum(v for k, v in again.items() if k.endswith(("_added", "_updated", "_created"))) == 0
     assert _snapshot() == before
+
+
+def test_a_claimed_account_keeps_its_history_through_a_new_import(tmp_path):
+    from guilde.accounts import services as account_services
+    from guilde.accounts.tests.factories import MemberFactory
+
+    folder = _dump(tmp_path)
+    _import(folder)
+    placeholder = User.objects.get(import_key="7")
+    me = MemberFactory.create(display_name="Me, really")
+    claim = account_services.claim_request(
+        claimant=me, placeholder=placeholder, message="I am Hop Head"
+    )
+    admin = MemberFactory.create(is_staff=True, is_superuser=True)
+    account_services.claim_decide(actor=admin, claim=claim, approve=True)
+    question = Thread.objects.get(title="What is a citra hop?")
+    assert question.author == me
+    renamed = USERS.replace('DisplayName="Hop Head"', 'DisplayName="Hop Head II"')
+    counts = _import(_dump(tmp_path, Users=renamed, Posts=POSTS.replace("No idea.", "Changed.")))
+    assert counts["users_added"] == 0
+    me.refresh_from_db()
+    assert me.display_name == "Me, really"  # their profile is theirs now
+    assert Post.objects.get(source_url="https://beer.stackexchange.com/a/4").author == me
