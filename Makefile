@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_WORKERS ?= auto
 
-.PHONY: run install test check lint format typecheck messages openapi demo serve clean
+.PHONY: run install test check lint format typecheck messages openapi demo serve clean bench
 
 run: install
 	$(BIN)/guilde migrate --noinput
@@ -34,6 +34,10 @@ build/static/.collected: $(STAMP) $(shell find guilde -path '*/static/*' -type f
 
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -q
+
+# Every benchmark; results in bench/results/<date>-<machine>.json (see docs/benchmarks.md).
+bench: install
+	$(BIN)/python bench/run_all.py
 
 check: lint typecheck
 	$(BIN)/guilde openapi --check

@@ -11,7 +11,6 @@ including how many open pages polling every 30 s that throughput serves.
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.report import emit
 from bench.signups import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,22 +154,18 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(
-        json.dumps(
-            {
-                "benchmark": (
-                    "notification bell polls through guilde serve"
-                    " (2 web processes x 4 threads, SQLite)"
-                ),
-                "cpu_count": os.cpu_count(),
-                "load_generator": "wrk" if shutil.which("wrk") else "python threads",
-                **result,
-                "open_pages_served_polling_every_30s": int(
-                    result["requests_per_second"] * POLL_SECONDS
-                ),
-            },
-            indent=2,
-        )
+    emit(
+        {
+            "benchmark": (
+                "notification bell polls through guilde serve (2 web processes x 4 threads, SQLite)"
+            ),
+            "cpu_count": os.cpu_count(),
+            "load_generator": "wrk" if shutil.which("wrk") else "python threads",
+            **result,
+            "open_pages_served_polling_every_30s": int(
+                result["requests_per_second"] * POLL_SECONDS
+            ),
+        }
     )
 
 

@@ -19,6 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.report import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent / "shared" / "data" / "stackexchange" / "beer.stackexchange.com.7z"
 
@@ -48,21 +51,18 @@ def main() -> None:
         for k, v in second.items()
         if k.endswith(("_added", "_updated", "_created")) and isinstance(v, int)
     )
-    print(
-        json.dumps(
-            {
-                "benchmark": "guilde import-stackexchange, fresh SQLite, production settings",
-                "dump": dump.name,
-                "cpu_count": os.cpu_count(),
-                "first_run_seconds": round(first_seconds, 1),
-                "second_run_seconds": round(second_seconds, 1),
-                # ru_maxrss of the children: the larger of the two runs (and of `migrate`).
-                "peak_resident_mb": round(max(first_peak, second_peak) / 1024, 1),
-                "counts": first,
-                "rows_added_or_updated_by_the_second_run": added_again,
-            },
-            indent=1,
-        )
+    emit(
+        {
+            "benchmark": "guilde import-stackexchange, fresh SQLite, production settings",
+            "dump": dump.name,
+            "cpu_count": os.cpu_count(),
+            "first_run_seconds": round(first_seconds, 1),
+            "second_run_seconds": round(second_seconds, 1),
+            # ru_maxrss of the children: the larger of the two runs (and of `migrate`).
+            "peak_resident_mb": round(max(first_peak, second_peak) / 1024, 1),
+            "counts": first,
+            "rows_added_or_updated_by_the_second_run": added_again,
+        }
     )
 
 

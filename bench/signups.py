@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import re
 import statistics
@@ -27,7 +26,11 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from typing import Any
+
+from bench.report import emit
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -197,7 +200,7 @@ def main() -> None:
             "server_errors_in_log": server_log.count("Internal Server Error"),
             "confirmation_mails_written": mails,
         }
-    print(json.dumps(summary, indent=2))
+    emit(summary)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from typing import Any
+
+from bench.report import emit
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -501,8 +505,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "rss": "peak summed VmRSS of the server process and its descendants, sampled every 0.25 s",
         "results": results,
     }
-    json.dump(document, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    emit(document)
 
 
 if __name__ == "__main__":

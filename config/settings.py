@@ -162,6 +162,14 @@ else:
         }
     }
 
+# Rendered fragments for visitors (a post as anyone not signed in sees it), per process:
+# their keys carry everything the fragment shows, so they never go stale.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "guilde-fragments",
+    "OPTIONS": {"MAX_ENTRIES": env.int("GUILDE_FRAGMENT_CACHE_ENTRIES", default=20000)},
+}
+
 # Background tasks -----------------------------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

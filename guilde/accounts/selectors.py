@@ -125,6 +125,49 @@ def _profile(member: User, seen: VisibilityContext) -> MemberProfile:
     )
 
 
+@dataclass(frozen=True)
+class MemberCard:
+    """What a list of posts shows of their authors: name, picture, link."""
+
+    id: int
+    username: str
+    name: str
+    initials: str
+    avatar_colour: int
+    avatar_url: str | None
+
+    @property
+    def url(self) -> str:
+        return reverse("accounts:member", args=[self.username])
+
+
+def member_cards(*, viewer: Viewer, members: list[User]) -> list[MemberCard]:
+    """Cards of ``members`` as ``viewer`` sees them (their picture follows its visibility);
+    one query at most (who shares a community with the viewer), none for visitors."""
+    if not viewer.is_authenticated:
+        seen = VisibilityContext(viewer=viewer)
+    else:
+        seen = VisibilityContext.for_members(viewer, members)
+    cards = []
+    for member in members:
+        avatar_url = None
+        if member.avatar and seen.can_see(member, "avatar"):
+            avatar_url = (
+                reverse("accounts:avatar", args=[member.username]) + f"?v={avatar_version(member)}"
+            )
+        cards.append(
+            MemberCard(
+                id=member.pk,
+                username=member.username,
+                name=member.name,
+                initials=member.initials,
+                avatar_colour=member.pk % AVATAR_COLOURS,
+                avatar_url=avatar_url,
+            )
+        )
+    return cards
+
+
 def with_profile_relations(members: QuerySet[User]) -> QuerySet[User]:
     return members.prefetch_related(
         Prefetch(

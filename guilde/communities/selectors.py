@@ -102,23 +102,26 @@ def community_cards(
     ]
 
 
-def community_get(*, viewer: Any, slug: str, action: str = "discover") -> Community:
-    """One community, if ``viewer`` may ``action`` it; 404 for what they may not see."""
-    community = (
-        Community.objects.existing()
-        .filter(slug=slug)
-        .prefetch_related(
+def community_get(
+    *, viewer: Any, slug: str, action: str = "discover", details: bool = True
+) -> Community:
+    """One community, if ``viewer`` may ``action`` it; 404 for what they may not see.
+
+    ``details``: also its topics, organisations, related communities and member count (its
+    own pages show them); pages inside it (a thread, an article) need only the row.
+    """
+    communities = Community.objects.existing().filter(slug=slug)
+    if details:
+        communities = communities.prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             "organisations",
             Prefetch("related", queryset=Community.objects.existing().order_by("name")),
-        )
-        .annotate(
+        ).annotate(
             member_count=Count(
                 "memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True
             )
         )
-        .first()
-    )
+    community = communities.first()
     if community is None:
         raise Http404
     with_viewer_membership([community], viewer)

@@ -216,7 +216,7 @@ def _post_out(view: selectors.PostView) -> dict[str, Any]:
     return {
         "id": post.pk,
         "position": post.position,
-        "author": post.author.username if post.author else None,
+        "author": view.author.username if view.author else None,
         "body": post.body if view.html is not None else None,
         "body_html": view.html,
         "state": view.tombstone or "visible",
@@ -229,7 +229,7 @@ def _post_out(view: selectors.PostView) -> dict[str, Any]:
         "reply_to": post.reply_to_id,
         "created_at": post.created_at,
         "edited_at": post.edited_at,
-        "attribution": _attribution(post.author, post.source_url, post.source_license),
+        "attribution": _attribution(view.author, post.source_url, post.source_license),
         "comments": [
             {
                 "author": c.author.username if c.author else None,

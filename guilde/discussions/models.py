@@ -125,6 +125,13 @@ class Thread(models.Model):
             models.Index(fields=["community", "-last_activity_at"], name="thread_latest_idx"),
             models.Index(fields=["community", "kind", "-last_activity_at"], name="thread_kind_idx"),
             models.Index(fields=["community", "-score"], name="thread_top_idx"),
+            # The community's list (pinned first, then latest) and its count, for listed
+            # threads only: read in index order, counted from the index alone.
+            models.Index(
+                fields=["community", "-pinned", "-last_activity_at"],
+                condition=Q(deleted_at__isnull=True, hidden_at__isnull=True),
+                name="thread_listed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from guilde.accounts.models import Block, User
-from guilde.accounts.selectors import MemberProfile, member_profiles, with_profile_relations
+from guilde.accounts.selectors import MemberCard, member_cards
 from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.permissions import membership_of
 from guilde.communities.selectors import with_viewer_membership
@@ -31,7 +31,7 @@ from guilde.core.permissions import can, require
 from guilde.discussions.models import Comment, Post, Reaction, ReadState, Thread, ThreadLink, Vote
 from guilde.discussions.services import threads_of_member_q
 
-POSTS_PER_PAGE = 20
+POSTS_PER_PAGE = 50
 THREADS_PER_PAGE = 30
 FILTERS = ("latest", "unanswered", "unsolved", "solved", "top", "mine")
 
@@ -166,7 +166,7 @@ class PostView:
     """A post as the viewer sees it: its text only if they may read it."""
 
     post: Post
-    author: MemberProfile | None
+    author: MemberCard | None
     html: str | None
     tombstone: str  # "" | "deleted" | "hidden" | "flags" | "review" (see HiddenReason)
     is_accepted: bool
@@ -185,10 +185,30 @@ class PostView:
     is_unread: bool = False
     by_blocked: bool = False  # written by someone the viewer blocked: folded unless asked
     comments: list[Comment] = field(default_factory=list)
+    # The post rendered for visitors, from the fragment cache (see fragments.py).
+    fragment: str = ""
+
+    @property
+    def has_actions(self) -> bool:
+        return self.can_edit or self.can_delete or self.can_hide or self.can_purge or self.can_flag
+
+    @property
+    def shown_reactions(self) -> list[tuple[str, str, int, bool]]:
+        """Every reaction to those who may react; the ones given, to the others."""
+        if self.tombstone and not self.html:
+            return []
+        if self.can_react:
+            return self.reactions
+        return [reaction for reaction in self.reactions if reaction[2]]
 
 
 def _ordered_posts(thread: Thread) -> QuerySet[Post]:
-    posts = Post.objects.filter(thread=thread).select_related("author", "reply_to__author")
+    # Authors come as cards (post_views); the quoted post brings only its author's name.
+    posts = (
+        Post.objects.filter(thread=thread)
+        .select_related("reply_to__author")
+        .defer("reply_to__body", "reply_to__body_html")
+    )
     if thread.is_question:
         # The question first, then the accepted answer, then the best answers.
         return posts.annotate(
@@ -215,12 +235,8 @@ def post_views(
     *, viewer: Any, thread: Thread, posts: list[Post], show_blocked: bool = True
 ) -> list[PostView]:
     """What ``viewer`` sees of ``posts`` (of ``thread``), in a fixed number of queries."""
-    authors = list(
-        with_profile_relations(
-            User.objects.filter(pk__in={p.author_id for p in posts if p.author_id})
-        )
-    )
-    profiles = {profile.id: profile for profile in member_profiles(viewer=viewer, members=authors)}
+    authors = list(User.objects.filter(pk__in={p.author_id for p in posts if p.author_id}))
+    profiles = {card.id: card for card in member_cards(viewer=viewer, members=authors)}
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in (
         Reaction.objects.filter(post__in=posts).values("post_id", "kind").annotate(n=Count("id"))
@@ -245,7 +261,9 @@ def post_views(
         )
         state = ReadState.objects.filter(member_id=viewer.pk, thread=thread).first()
         read = state.last_read_position if state else 0
-    emoji = dict(Reaction.Kind.choices)
+    emoji = {kind: str(label) for kind, label in Reaction.Kind.choices}
+    # Every action on a post needs a signed-in member (each rule says so): visitors skip them.
+    member = bool(viewer.is_authenticated)
     comments: dict[int, list[Comment]] = defaultdict(list)
     for comment in (
         Comment.objects.filter(post__in=posts).select_related("author").order_by("created_at", "pk")
@@ -270,21 +288,21 @@ def post_views(
                 tombstone=tombstone,
                 is_accepted=thread.accepted_post_id == post.pk,
                 reactions=[
-                    (kind, str(emoji[kind]), counts[post.pk].get(kind, 0), (post.pk, kind) in mine)
-                    for kind in Reaction.Kind.values
+                    (kind, emoji[kind], counts[post.pk].get(kind, 0), (post.pk, kind) in mine)
+                    for kind in emoji
                 ],
                 my_vote=votes.get(post.pk, 0),
                 quoted_author=(
                     post.reply_to.author.name if post.reply_to and post.reply_to.author else ""
                 ),
-                can_edit=can(viewer, "edit", post),
-                can_delete=can(viewer, "delete", post),
-                can_hide=can(viewer, "hide", post),
-                can_purge=can(viewer, "purge", post),
-                can_react=can(viewer, "react", post),
-                can_vote=can(viewer, "vote", post),
-                can_flag=can(viewer, "flag", post),
-                is_unread=viewer.is_authenticated and post.position > read,
+                can_edit=member and can(viewer, "edit", post),
+                can_delete=member and can(viewer, "delete", post),
+                can_hide=member and can(viewer, "hide", post),
+                can_purge=member and can(viewer, "purge", post),
+                can_react=member and can(viewer, "react", post),
+                can_vote=member and can(viewer, "vote", post),
+                can_flag=member and can(viewer, "flag", post),
+                is_unread=member and post.position > read,
                 by_blocked=post.author_id in blocked,
                 comments=comments[post.pk] if readable else [],
             )

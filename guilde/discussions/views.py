@@ -21,7 +21,7 @@ from guilde.communities.models import Community
 from guilde.core.decorators import rate_limited
 from guilde.core.http import HtmxHttpRequest
 from guilde.core.permissions import can
-from guilde.discussions import selectors, services
+from guilde.discussions import fragments, selectors, services
 from guilde.discussions.forms import (
     PostEditForm,
     ReplyForm,
@@ -38,8 +38,12 @@ def _member(request: HttpRequest) -> User:
     return request.user
 
 
-def _community(request: HttpRequest, slug: str, action: str = "view") -> Community:
-    return community_selectors.community_get(viewer=request.user, slug=slug, action=action)
+def _community(
+    request: HttpRequest, slug: str, action: str = "view", *, details: bool = True
+) -> Community:
+    return community_selectors.community_get(
+        viewer=request.user, slug=slug, action=action, details=details
+    )
 
 
 def _thread_url(thread: Thread, *, position: int | None = None) -> str:
@@ -52,7 +56,7 @@ def _thread_url(thread: Thread, *, position: int | None = None) -> str:
 
 @require_GET
 def thread_list(request: HtmxHttpRequest, slug: str, filter_: str = "latest") -> HttpResponse:
-    community = _community(request, slug)
+    community = _community(request, slug, details=False)
     if filter_ not in selectors.FILTERS:
         filter_ = "latest"
     form = ThreadFilterForm(request.GET or None, community=community)
@@ -136,7 +140,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = _community(request, slug)
+    community = _community(request, slug, details=False)
     try:
         thread = selectors.thread_get(viewer=request.user, community=community, pk=pk)
     except Http404:
@@ -161,6 +165,8 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         page_number=request.GET.get("page"),
         show_blocked=request.GET.get("show_blocked") == "1",
     )
+    if not request.user.is_authenticated:
+        fragments.attach(posts, thread=thread, community=community)
     if isinstance(request.user, User) and posts:
         services.thread_mark_read(
             member=request.user, thread=thread, position=max(v.post.position for v in posts)

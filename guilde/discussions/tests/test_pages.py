@@ -239,10 +239,47 @@ def test_jump_to_the_first_unread_post(client):
     community = CommunityFactory.create(slug="long")
     reader = member_of(community)
     thread = _thread(community, member_of(community))
-    for number in range(45):
+    for number in range(65):
         services.post_create(actor=member_of(community), thread=thread, body=f"Post {number}")
     thread.refresh_from_db()
-    services.thread_mark_read(member=reader, thread=thread, position=30)
+    services.thread_mark_read(member=reader, thread=thread, position=55)
     client.force_login(reader)
     response = client.get(f"/communities/long/threads/{thread.pk}/?unread=1")
-    assert response["Location"].endswith(f"/threads/{thread.pk}/?page=2#post-31")
+    assert response["Location"].endswith(f"/threads/{thread.pk}/?page=2#post-56")
+
+
+def _posts_section(html: str) -> str:
+    start = html.index('<ol class="posts">')
+    return html[start : html.index("</ol>", start)]
+
+
+@pytest.mark.django_db
+def test_visitors_posts_come_from_the_fragment_cache_and_never_go_stale(monkeypatch):
+    from guilde.discussions import fragments
+
+    community = CommunityFactory.create(slug="cached", visibility="public")
+    author, fan = member_of(community), member_of(community)
+    thread = _thread(community, author, kind="question", title="Q")
+    answer = services.post_create(actor=author, thread=thread, body="A **bold** answer")
+    services.reaction_toggle(actor=fan, post=answer, kind="heart")
+    url = f"/communities/cached/threads/{thread.pk}/"
+    cached_first = Client().get(url).content.decode()
+    cached_again = Client().get(url).content.decode()
+    monkeypatch.setattr(fragments, "attach", lambda *args, **kwargs: None)
+    inline = Client().get(url).content.decode()
+    monkeypatch.undo()
+    assert _posts_section(cached_first) == _posts_section(inline) == _posts_section(cached_again)
+    # Every change shows at once: a vote, an edit, a hidden post.
+    services.vote_set(actor=fan, post=answer, value=1)
+    assert "1 vote" in _posts_section(Client().get(url).content.decode())
+    services.post_edit(actor=author, post=answer, body="A changed answer")
+    assert "A changed answer" in Client().get(url).content.decode()
+    moderator = member_of(community, role="moderator")
+    services.post_hide(actor=moderator, post=answer)
+    page = Client().get(url).content.decode()
+    assert "A changed answer" not in page
+    assert "hidden by a moderator" in page
+    # Members never get a visitor's fragment.
+    client = Client()
+    client.force_login(fan)
+    assert "Vote up" in client.get(url).content.decode()

@@ -234,3 +234,22 @@ def test_archived_communities_are_read_only_for_discussions(community):
         services.post_create(actor=author, thread=thread, body="Too late")
     with pytest.raises(PermissionDenied):
         services.post_edit(actor=author, post=thread.posts.get(), body="Too late")
+
+
+@pytest.mark.django_db
+def test_visitors_can_do_nothing_to_a_post_by_every_rule():
+    """post_views skips the write rules for visitors: each rule must refuse them anyway."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from guilde.core.permissions import can
+
+    community = CommunityFactory.create(visibility="public")
+    author = member_of(community)
+    thread = services.thread_create(
+        actor=author, community=community, kind="question", title="T", body="B"
+    )
+    post = services.post_create(actor=member_of(community), thread=thread, body="Answer")
+    visitor = AnonymousUser()
+    assert can(visitor, "read", post)
+    for action in ("edit", "delete", "hide", "purge", "react", "vote", "flag"):
+        assert not can(visitor, action, post), action

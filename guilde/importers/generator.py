@@ -1,0 +1,415 @@
+"""A realistic, deterministic data set at any scale (``guilde generate``).
+
+Shapes, not noise: member activity follows a Zipf law (a few members write most posts),
+thread lengths are long-tailed (most threads short, a few very long), communities differ
+in size (also Zipf), half the threads are questions and most questions get an accepted
+answer, votes go mostly to early and accepted answers, some communities write French.
+Everything comes from one seeded random generator: the same seed gives the same rows.
+
+Rows go in with ``bulk_create`` in transactions of :data:`CHUNK`; text is rendered once
+per generated paragraph (plain paragraphs render the same in Guilde's Markdown pipeline),
+so a million posts take minutes, not hours. The canonical benchmark data set is
+``--preset bench-1m``; ``--preset small`` is for tests and demos of scale.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.html import escape
+from django.utils.text import slugify
+
+from guilde.accounts.models import User
+from guilde.communities.models import Community, Membership, Tag
+from guilde.discussions.models import Post, Thread, Vote
+from guilde.knowledge.models import Article, ArticleRevision
+
+CHUNK = 5000
+START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)
+SPAN_DAYS = 5 * 365
+
+
+@dataclass(frozen=True)
+class Preset:
+    members: int
+    posts: int
+    communities: int
+    seed: int = 1
+
+
+PRESETS = {
+    "bench-1m": Preset(members=20_000, posts=1_000_000, communities=50),
+    "small": Preset(members=300, posts=6_000, communities=6),
+}
+
+WORDS_EN = (
+    "practice team project method review design research user service data quality safety "
+    "process tool workshop feedback lesson evidence pattern community learning mentor "
+    "question answer approach result experiment prototype standard guide risk change plan "
+    "measure value impact workflow incident handover training habit tip example case budget"
+).split()
+WORDS_FR = (
+    "pratique équipe projet méthode revue conception recherche usager service données qualité "
+    "sécurité processus outil atelier retour leçon preuve modèle communauté apprentissage "
+    "mentor question réponse démarche résultat essai prototype norme guide risque changement "
+    "plan mesure valeur impact chantier incident passation formation habitude astuce exemple"
+).split()
+FIRST = (
+    "Ada Ben Chloé David Emma Fatou Grace Hugo Inès Jules Kenji Léa Mei Noah Oliver Priya "
+    "Rafael Sara Tomás Yusuf Zoé Amara Liam Marie"
+).split()
+LAST = (
+    "Martin Bernard Dubois Smith Johnson Nguyen Diallo Moreau Garcia Rossi Müller Kowalski "
+    "Tanaka Okafor Silva Laurent Petit Durand Leroy Girard"
+).split()
+DOMAINS = (
+    "Service design", "Energy retrofit", "Patient safety", "Open data", "Lean warehouse",
+    "Community research", "Data engineering", "Accessibility", "Urban farming", "Teaching maths",
+    "Cyber security", "Product management", "Nursing practice", "Civic tech", "Water management",
+)  # fmt: skip
+
+
+def _zipf_weights(count: int, exponent: float = 1.1) -> list[float]:
+    """Cumulative weights of a Zipf law over ``count`` ranks."""
+    total, cumulative = 0.0, []
+    for rank in range(1, count + 1):
+        total += 1.0 / rank**exponent
+        cumulative.append(total)
+    return cumulative
+
+
+@dataclass
+class Generator:
+    members: int
+    posts: int
+    communities: int
+    seed: int = 1
+    random: random.Random = field(init=False)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)  # noqa: S311 - data, not secrets
+        self._paragraphs: dict[str, list[tuple[str, str]]] = {}
+
+    # Text ----------------------------------------------------------------------------------
+
+    def _sentence(self, words: list[str], length: int) -> str:
+        chosen = [self.random.choice(words) for _ in range(length)]
+        return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
+
+    def _paragraph_pool(self, language: str) -> list[tuple[str, str]]:
+        """A few hundred paragraphs per language, rendered once: (Markdown, HTML)."""
+        if language not in self._paragraphs:
+            words = WORDS_FR if language == "fr" else WORDS_EN
+            pool = []
+            for _ in range(400):
+                text = " ".join(
+                    self._sentence(words, self.random.randint(6, 16))
+                    for _ in range(self.random.randint(1, 4))
+                )
+                pool.append((text, f"<p>{escape(text)}</p>"))
+            self._paragraphs[language] = pool
+        return self._paragraphs[language]
+
+    def _body(self, language: str) -> tuple[str, str]:
+        pool = self._paragraph_pool(language)
+        picked = [self.random.choice(pool) for _ in range(self.random.choice((1, 1, 2, 2, 3)))]
+        return "\n\n".join(p[0] for p in picked), "\n".join(p[1] for p in picked)
+
+    def _title(self, language: str) -> str:
+        words = WORDS_FR if language == "fr" else WORDS_EN
+        return self._sentence(words, self.random.randint(4, 9))[:-1] + "?"
+
+    def _moment(self) -> datetime:
+        return START + timedelta(seconds=self.random.randint(0, SPAN_DAYS * 86400))
+
+    # Steps ---------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        member_ids = self._members()
+        communities = self._communities(member_ids)
+        self._threads_and_posts(communities)
+        self._articles(communities)
+        self.counts["seconds"] = round(time.monotonic() - started, 1)
+        return self.counts
+
+    def _members(self) -> list[int]:
+        existing = User.objects.filter(username__startswith="gen-").count()
+        users = []
+        for number in range(existing, self.members):
+            name = f"{self.random.choice(FIRST)} {self.random.choice(LAST)}"
+            user = User(
+                username=f"gen-{number}",
+                email=f"gen-{number}@example.invalid",
+                display_name=name,
+                date_joined=START - timedelta(days=self.random.randint(0, 400)),
+                time_zone=self.random.choice(
+                    ("Europe/Paris", "Europe/London", "America/Montreal", "Asia/Tokyo")
+                ),
+                language=self.random.choice(("en", "en", "fr")),
+            )
+            user.set_unusable_password()
+            users.append(user)
+        for start in range(0, len(users), CHUNK):
+            with transaction.atomic():
+                User.objects.bulk_create(users[start : start + CHUNK])
+        self.counts["members"] = self.members
+        return list(
+            User.objects.filter(username__startswith="gen-")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+    def _communities(
+        self, member_ids: list[int]
+    ) -> list[tuple[Community, list[int], list[int], str]]:
+        """Communities with their members (most active first), tags and language."""
+        made: list[tuple[Community, list[int], list[int], str]] = []
+        sizes = _zipf_weights(self.communities, 0.9)
+        largest = sizes[0]
+        for number in range(self.communities):
+            domain = DOMAINS[number % len(DOMAINS)]
+            language = "fr" if number % 4 == 3 else "en"
+            roll = self.random.random()
+            visibility = "public" if roll < 0.8 else ("private" if roll < 0.95 else "hidden")
+            community, _created = Community.objects.get_or_create(
+                slug=f"gen-{number}",
+                defaults={
+                    "name": f"{domain} {number}",
+                    "domain": f"Practitioners of {domain.lower()} share what they learn.",
+                    "language": language,
+                    "visibility": visibility,
+                    "join_policy": {"public": "open", "private": "approval"}.get(
+                        visibility, "invitation"
+                    ),
+                },
+            )
+            # Community sizes follow a Zipf law too: the first ones are the busiest.
+            share = (1.0 / (number + 1) ** 0.9) / (largest / self.communities) / self.communities
+            size = max(20, min(len(member_ids), int(len(member_ids) * 0.5 * share)))
+            people = self.random.sample(member_ids, size)
+            words = WORDS_FR if language == "fr" else WORDS_EN
+            names = sorted({self.random.choice(words) for _ in range(self.random.randint(8, 20))})
+            tags = [Tag(community=community, name=name, slug=slugify(name)[:60]) for name in names]
+            with transaction.atomic():
+                Tag.objects.bulk_create(tags, ignore_conflicts=True)
+                roles = ["coordinator"] + ["moderator"] * min(3, size // 50) + ["member"] * size
+                Membership.objects.bulk_create(
+                    [
+                        Membership(
+                            community=community,
+                            member_id=member,
+                            role=roles[index] if index < len(roles) else "member",
+                            joined_at=START - timedelta(days=self.random.randint(0, 300)),
+                        )
+                        for index, member in enumerate(people)
+                    ],
+                    ignore_conflicts=True,
+                )
+            tag_ids = list(Tag.objects.filter(community=community).values_list("pk", flat=True))
+            made.append((community, people, tag_ids, language))
+        self.counts["communities"] = self.communities
+        return made
+
+    def _who(self, people: list[int], weights: list[float]) -> int:
+        """A member of the community, the most active ones most often (Zipf)."""
+        return people[bisect.bisect(weights, self.random.random() * weights[-1]) % len(people)]
+
+    def _thread_lengths(self, total: int) -> Iterator[int]:
+        """Long-tailed thread lengths (opening post included) adding up to ``total``."""
+        left = total
+        while left > 0:
+            length = 1 + min(int(self.random.lognormvariate(1.6, 1.0)), 400)
+            length = min(length, left)
+            left -= length
+            yield length
+
+    def _threads_and_posts(
+        self, communities: list[tuple[Community, list[int], list[int], str]]
+    ) -> None:
+        community_weights = _zipf_weights(len(communities), 0.9)
+        # Within each community, members' activity follows a Zipf law.
+        activity = {c.pk: _zipf_weights(len(people), 1.1) for c, people, _t, _l in communities}
+        threads_made = posts_made = votes_made = accepted = 0
+        pending_threads: list[tuple[Thread, list[Post], list[int]]] = []
+        lengths = self._thread_lengths(self.posts)
+        for length in lengths:
+            community, people, tag_ids, language = communities[
+                bisect.bisect(community_weights, self.random.random() * community_weights[-1])
+            ]
+            weights = activity[community.pk]
+
+            kind = self.random.choices(
+                ("question", "discussion", "idea", "announcement"), (50, 35, 10, 5)
+            )[0]
+            created = self._moment()
+            thread = Thread(
+                community_id=community.pk,
+                kind=kind,
+                title=self._title(language),
+                author_id=self._who(people, weights),
+                created_at=created,
+                last_position=length,
+                reply_count=length - 1,
+            )
+            posts = []
+            moment = created
+            for position in range(1, length + 1):
+                body, html = self._body(language)
+                posts.append(
+                    Post(
+                        position=position,
+                        author_id=thread.author_id if position == 1 else self._who(people, weights),
+                        body=body,
+                        body_html=html,
+                        created_at=moment,
+                    )
+                )
+                moment += timedelta(
+                    minutes=self.random.randint(3, 60 * 24 * 3) // max(1, position // 5 + 1)
+                )
+            thread.last_activity_at = moment
+            chosen_tags = self.random.sample(tag_ids, min(len(tag_ids), self.random.randint(0, 3)))
+            pending_threads.append((thread, posts, chosen_tags))
+            threads_made += 1
+            posts_made += length
+            if sum(len(p) for _t, p, _g in pending_threads) >= CHUNK:
+                counted = self._flush(pending_threads)
+                votes_made += counted[0]
+                accepted += counted[1]
+                pending_threads = []
+        if pending_threads:
+            counted = self._flush(pending_threads)
+            votes_made += counted[0]
+            accepted += counted[1]
+        self.counts.update(
+            threads=threads_made, posts=posts_made, votes=votes_made, accepted=accepted
+        )
+
+    def _flush(self, pending: list[tuple[Thread, list[Post], list[int]]]) -> tuple[int, int]:
+        """Write a chunk of threads with their posts, tags, votes and accepted answers."""
+        votes: list[Vote] = []
+        accepted = 0
+        with transaction.atomic():
+            Thread.objects.bulk_create([t for t, _p, _g in pending])
+            for thread, posts, _tags in pending:
+                for post in posts:
+                    post.thread = thread
+            Post.objects.bulk_create(
+                list(itertools.chain.from_iterable(p for _t, p, _g in pending))
+            )
+            through = Thread.tags.through
+            through.objects.bulk_create(
+                [through(thread_id=t.pk, tag_id=tag) for t, _p, tags in pending for tag in tags]
+            )
+            changed: list[Thread] = []
+            scored: list[Post] = []
+            for thread, posts, _tags in pending:
+                voters = {p.author_id for p in posts if p.author_id is not None}
+                for post in posts:
+                    # Early answers and opening posts collect more votes.
+                    expected = 1.2 / math.sqrt(post.position)
+                    count = min(int(self.random.expovariate(1 / expected)), len(voters))
+                    for voter in self.random.sample(sorted(voters), count):
+                        if voter != post.author_id:
+                            votes.append(
+                                Vote(
+                                    post=post, member_id=voter, value=1, created_at=post.created_at
+                                )
+                            )
+                            post.score += 1
+                    if post.score:
+                        scored.append(post)
+                thread.score = posts[0].score
+                if thread.kind == "question" and len(posts) > 1 and self.random.random() < 0.65:
+                    best = max(posts[1:], key=lambda p: p.score)
+                    thread.accepted_post = best
+                    thread.accepted_at = best.created_at + timedelta(
+                        hours=self.random.randint(1, 72)
+                    )
+                    accepted += 1
+                changed.append(thread)
+            Vote.objects.bulk_create(votes, ignore_conflicts=True)
+            Post.objects.bulk_update(scored, ["score"], batch_size=1000)
+            Thread.objects.bulk_update(
+                changed, ["score", "accepted_post", "accepted_at"], batch_size=1000
+            )
+        return len(votes), accepted
+
+    def _articles(self, communities: list[tuple[Community, list[int], list[int], str]]) -> None:
+        """About one article per 200 posts, with one to five revisions each."""
+        total = max(1, self.posts // 200)
+        statuses = ("published", "published", "verified", "verified", "needs_review", "draft")
+        kinds = [k for k, _label in Article.Kind.choices]
+        made = revisions = 0
+        batch: list[tuple[Article, list[ArticleRevision]]] = []
+        for _ in range(total):
+            community, people, _tags, language = self.random.choice(communities)
+            author = self.random.choice(people)
+            created = self._moment()
+            count = self.random.randint(1, 5)
+            history = []
+            for number in range(1, count + 1):
+                body, _html = self._body(language)
+                history.append(
+                    ArticleRevision(
+                        number=number,
+                        title=self._title(language).rstrip("?"),
+                        body=body,
+                        author_id=self.random.choice(people),
+                        created_at=created + timedelta(days=number * 7),
+                    )
+                )
+            last = history[-1]
+            status = self.random.choice(statuses)
+            article = Article(
+                community_id=community.pk,
+                kind=self.random.choice(kinds),
+                status=status,
+                title=last.title,
+                body=last.body,
+                body_html="\n".join(f"<p>{escape(p)}</p>" for p in last.body.split("\n\n")),
+                created_by_id=author,
+                created_at=created,
+                updated_at=last.created_at,
+                published_at=created if status != "draft" else None,
+                verified_at=last.created_at if status == "verified" else None,
+                verification_expires_at=last.created_at + timedelta(days=180)
+                if status == "verified"
+                else None,
+                revision_count=count,
+                view_count=int(self.random.paretovariate(1.2) * 10),
+            )
+            batch.append((article, history))
+            made += 1
+            revisions += count
+            if len(batch) >= 1000:
+                self._flush_articles(batch)
+                batch = []
+        if batch:
+            self._flush_articles(batch)
+        self.counts.update(articles=made, article_revisions=revisions)
+
+    def _flush_articles(self, batch: list[tuple[Article, list[ArticleRevision]]]) -> None:
+        with transaction.atomic():
+            Article.objects.bulk_create([a for a, _h in batch])
+            for article, history in batch:
+                for revision in history:
+                    revision.article = article
+            ArticleRevision.objects.bulk_create(
+                list(itertools.chain.from_iterable(h for _a, h in batch))
+            )
+
+
+def generate(*, members: int, posts: int, communities: int, seed: int = 1) -> dict[str, Any]:
+    return Generator(members=members, posts=posts, communities=communities, seed=seed).run()
