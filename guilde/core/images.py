@@ -66,3 +66,17 @@ def square_thumbnail(upload: IO[bytes], *, size: int = 256, max_bytes: int = MAX
     out = io.BytesIO()
     fitted.save(out, format="WEBP", quality=85, method=4)
     return out.getvalue()
+
+
+def stored_square(data: bytes, *, size: int = 256) -> bytes:
+    """A square picture another Guilde instance stored (from a community archive): kept
+    byte for byte if it already is a ``size``×``size`` WebP Pillow reads through, else made
+    one by :func:`square_thumbnail`."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format == "WEBP" and probe.size == (size, size) and len(data) <= MAX_BYTES:
+                probe.verify()
+                return data
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        pass
+    return square_thumbnail(io.BytesIO(data), size=size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -115,6 +117,11 @@ class Thread(models.Model):
     hidden_reason = models.CharField(
         _("why it is hidden"), max_length=10, choices=HiddenReason.choices, blank=True
     )
+    # Bumped by the database itself (triggers, see migration 0005) whenever something the
+    # thread's page shows changes elsewhere: its posts, their reactions and comments, its
+    # tags and links, articles captured from it, its authors' names and pictures. The page
+    # cache for visitors keys on it, so a cached page is never stale.
+    content_version = models.PositiveBigIntegerField(_("content version"), default=0)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -141,6 +148,17 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves never write ``content_version`` back: only the database's triggers move it
+        (an in-memory copy is stale as soon as another table bumps it)."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "content_version"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("discussions:thread", args=[self.community.slug, self.pk])

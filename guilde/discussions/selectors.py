@@ -125,7 +125,7 @@ def thread_rows(*, viewer: Any, threads: list[Thread], community: Community) -> 
 
 def thread_get(*, viewer: Any, community: Community, pk: int, action: str = "view") -> Thread:
     thread = (
-        Thread.objects.select_related("community", "category", "author", "accepted_post")
+        Thread.objects.select_related("category", "author")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .filter(community=community, pk=pk)
         .first()

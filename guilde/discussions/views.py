@@ -21,7 +21,7 @@ from guilde.communities.models import Community
 from guilde.core.decorators import rate_limited
 from guilde.core.http import HtmxHttpRequest
 from guilde.core.permissions import can
-from guilde.discussions import fragments, selectors, services
+from guilde.discussions import fragments, page_cache, selectors, services
 from guilde.discussions.forms import (
     PostEditForm,
     ReplyForm,
@@ -141,6 +141,16 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = _community(request, slug, details=False)
+    cache_key = None
+    if not request.user.is_authenticated:
+        # Visitors: the whole page from the cache while nothing it shows changed.
+        light = Thread.objects.filter(community=community, pk=pk).first()
+        if light is not None:
+            light.community = community
+            if can(request.user, "view", light):
+                cache_key = page_cache.key_for(request, community=community, thread=light)
+        if cache_key and (response := page_cache.cached(request, cache_key)):
+            return response
     try:
         thread = selectors.thread_get(viewer=request.user, community=community, pk=pk)
     except Http404:
@@ -185,7 +195,7 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         reply_form = ReplyForm(initial=initial)
         if thread.is_question:
             reply_form.fields["body"].label = _("Your answer")
-    return render(
+    response = render(
         request,
         "discussions/thread_detail.html",
         {
@@ -203,6 +213,9 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "idea_statuses": Thread.IdeaStatus.choices,
         },
     )
+    if cache_key:
+        page_cache.keep(cache_key, response)
+    return response
 
 
 @login_required

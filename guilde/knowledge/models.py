@@ -76,8 +76,15 @@ class Article(models.Model):
     source_type = models.CharField(_("captured from"), max_length=20, blank=True)
     source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
     source_label = models.CharField(_("source"), max_length=200, blank=True)
+    # Indexed only where set (article_source_thread_idx): most articles have no source
+    # thread, and SQLite's statistics would judge a full index useless.
     source_thread = models.ForeignKey(
-        Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+        Thread,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        db_index=False,
     )
     view_count = models.PositiveIntegerField(_("views"), default=0)
     helpful_count = models.PositiveIntegerField(_("found it helpful"), default=0)
@@ -91,6 +98,11 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["community", "status", "-updated_at"], name="article_list_idx"),
             models.Index(fields=["status", "verification_expires_at"], name="article_expiry_idx"),
+            models.Index(
+                fields=["source_thread"],
+                condition=Q(source_thread__isnull=False),
+                name="article_source_thread_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -139,9 +139,14 @@ def open_proposals(*, viewer: Any, article: Article) -> list[Proposal]:
 
 def captured_from(*, viewer: Any, thread: Thread) -> list[Article]:
     """Articles captured from a thread, that the viewer may see (the other half of provenance)."""
-    articles = list(Article.objects.filter(source_thread=thread).select_related("community"))
+    # No join: on SQLite, a join lets the planner start from the communities and miss the
+    # source_thread index (most articles have no source thread). The thread's community is
+    # the articles' own unless the thread moved since.
+    articles = list(Article.objects.filter(source_thread=thread))
+    elsewhere = {a.community_id for a in articles} - {thread.community_id}
+    communities = {c.pk: c for c in Community.objects.filter(pk__in=elsewhere)} if elsewhere else {}
     for article in articles:
-        article.community = thread.community
+        article.community = communities.get(article.community_id, thread.community)
     return [a for a in articles if can(viewer, "view", a)]
 
 

@@ -166,7 +166,30 @@ def check(data: bytes, name: str) -> Checked:
     return document
 
 
-def _safe_name(original: str, extension: str) -> str:
+def check_stored(data: bytes, name: str) -> Checked:
+    """:func:`check` for a file another Guilde instance stored (from a community archive).
+
+    A picture already in the stored form — WebP within the limits, which Pillow reads
+    through — is kept byte for byte, so an archive's round trip changes nothing; anything
+    else is checked and re-encoded like a new upload. The type always comes from the bytes.
+    """
+    if 0 < len(data) <= max_bytes():
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
+                if (
+                    probe.format == "WEBP"
+                    and max(width, height) <= MAX_IMAGE_SIDE
+                    and width * height <= MAX_PIXELS
+                ):
+                    probe.verify()
+                    return Checked(data, "image/webp", ".webp", Upload.Kind.IMAGE, width, height)
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
+            pass
+    return check(data, name)
+
+
+def safe_name(original: str, extension: str) -> str:
     stem = os.path.splitext(os.path.basename(original))[0][:80] or "file"
     cleaned = get_valid_filename(stem.replace("/", "_")) or "file"
     return f"{cleaned}{extension}"
@@ -181,7 +204,7 @@ def upload_create(*, actor: User, community: Community, file: IO[bytes], name: s
     upload = Upload(
         community=community,
         uploader=actor,
-        name=_safe_name(name, checked.extension),
+        name=safe_name(name, checked.extension),
         content_type=checked.content_type,
         kind=checked.kind,
         size=len(checked.content),
