@@ -231,6 +231,7 @@ def test_an_exported_community_imported_into_an_empty_instance_exports_the_same(
     assert f'href="/t/{other.pk}/"' in opening_post.body_html
     assert 'class="mention" href="/members/ada/"' in opening_post.body_html
     assert question.accepted_post is not None
+    assert question.accepted_post.author is not None
     assert question.accepted_post.author.username == "ada"
     picture = Upload.objects.get(community=community, kind="image")
     assert picture.file.read() == next(
@@ -269,6 +270,7 @@ def test_an_import_beside_existing_members_renames_and_rewrites_mentions(media: 
     imported = import_community(archive, slug="brasseurs-bis")
     assert imported.renamed["ada"] == "ada-2"
     answer = Post.objects.get(thread__community=imported.community, body__startswith="Du Citra")
+    assert answer.author is not None
     assert answer.author.username == "ada-2"
     opening = Post.objects.get(
         thread__community=imported.community, position=1, thread__kind="question"
