@@ -4,10 +4,11 @@ Uses the data set in ``var/bench`` (``guilde generate --preset bench-1m``, made 
 missing), production settings, and Django's test client in this process: what is measured
 is the server's own work (routing, queries, templates), without network or load. For each
 kind of page it requests at least 200 distinct pages as an anonymous visitor: a first pass
-(reported as ``first_visit``: cold database pages, empty fragment cache), a measured pass
-(``p50``/``p95``: pages seen again, as popular pages are), then a pass counting each
-page's queries (the counting itself costs time). A trivial view (``/healthz``) gives the
-framework's floor.
+(reported as ``first_visit``: cold database pages, empty fragment and page caches), a
+measured pass (``p50``/``p95``: pages seen again, as popular pages are — visitors' thread
+pages then come from the page cache), then a pass counting each page's queries with the
+caches emptied again (a full rendering; the counting itself costs time). A trivial view
+(``/healthz``) gives the framework's floor.
 
     .venv/bin/python bench/pages.py [--samples 200]
 
@@ -55,6 +56,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(client: Any, urls: list[str]) -> dict[str, Any]:
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -71,6 +73,7 @@ def measure(client: Any, urls: list[str]) -> dict[str, Any]:
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}")
     queries = []
+    caches["fragments"].clear()  # count the queries of a full rendering, not of a cache hit
     for url in urls:
         with CaptureQueriesContext(connection) as captured:
             client.get(url)

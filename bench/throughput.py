@@ -3,8 +3,11 @@
 Starts `guilde serve --web-only` (production settings, `GUILDE_RATE_LIMITS=bench`) on the
 data set in var/bench (see bench/pages.py), then loads it over loopback with wrk: 8
 keep-alive connections, 2 threads, 15 s, each request a different thread page among 200
-(a Lua script walks the list). The same load on `/healthz` gives the framework's ceiling on
-this machine: the ratio tells how close the thread page is to it.
+(a Lua script walks the list), first as visitors — after a warm-up, whole pages come from
+the visitors' page cache — then as one signed-in member, whose pages are always rendered
+afresh (and who marks each thread read: a write per page). The same load on `/healthz`
+gives the framework's ceiling on this machine: the ratio tells how close the thread page
+is to it.
 
     .venv/bin/python -m bench.throughput
 
@@ -39,16 +42,10 @@ end
 """
 
 
-def thread_paths(count: int = 200) -> list[str]:
+def guilde_shell(code: str) -> str:
+    """What ``guilde shell -c code`` prints, on the canonical data set."""
     env = {**os.environ, "GUILDE_DATA_DIR": str(DATA), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    code = (
-        "from guilde.discussions.models import Thread;"
-        "from guilde.discussions.selectors import POSTS_PER_PAGE;"
-        "print('\\n'.join(t.get_absolute_url() for t in Thread.objects.filter("
-        "community__visibility='public', last_position__gte=POSTS_PER_PAGE)"
-        f".select_related('community').order_by('pk')[:{count}]))"
-    )
-    output = subprocess.run(
+    return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "guilde"), "shell", "-c", code],
         env=env,
         cwd=ROOT,
@@ -56,10 +53,38 @@ def thread_paths(count: int = 200) -> list[str]:
         text=True,
         check=True,
     ).stdout
+
+
+def thread_paths(count: int = 200) -> list[str]:
+    output = guilde_shell(
+        "from guilde.discussions.models import Thread;"
+        "from guilde.discussions.selectors import POSTS_PER_PAGE;"
+        "print('\\n'.join(t.get_absolute_url() for t in Thread.objects.filter("
+        "community__visibility='public', last_position__gte=POSTS_PER_PAGE)"
+        f".select_related('community').order_by('pk')[:{count}]))"
+    )
     return [line for line in output.splitlines() if line.startswith("/")]
 
 
-def wrk(paths: list[str], seconds: int = 15) -> dict[str, float]:
+def member_cookie() -> str:
+    """A session of a signed-in member, as a Cookie header."""
+    output = guilde_shell(
+        "from importlib import import_module;"
+        "from django.conf import settings;"
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY;"
+        "from guilde.accounts.models import User;"
+        "member = User.objects.real().filter(memberships__isnull=False).order_by('pk').first();"
+        "session = import_module(settings.SESSION_ENGINE).SessionStore();"
+        "session[SESSION_KEY] = str(member.pk);"
+        "session[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+        "session[HASH_SESSION_KEY] = member.get_session_auth_hash();"
+        "session.save();"
+        "print(f'{settings.SESSION_COOKIE_NAME}={session.session_key}')"
+    )
+    return "Cookie: " + output.strip().splitlines()[-1]
+
+
+def wrk(paths: list[str], seconds: int = 15, header: str = "") -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
     try:
@@ -70,6 +95,7 @@ def wrk(paths: list[str], seconds: int = 15) -> dict[str, float]:
                 "-c8",
                 f"-d{seconds}s",
                 "--latency",
+                *(["-H", header] if header else []),
                 "-s",
                 script.name,
                 f"http://127.0.0.1:{PORT}",
@@ -102,6 +128,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     ensure_data()
     paths = thread_paths()
+    cookie = member_cookie()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -129,8 +156,9 @@ def main() -> None:
     )
     try:
         assert wait_for("127.0.0.1", PORT, "/healthz")
-        wrk(paths, seconds=5)  # warm-up: every page once, caches filled
+        wrk(paths, seconds=12)  # warm-up: every page at least once in each process
         pages = wrk(paths)
+        member_pages = wrk(paths, header=cookie)
         trivial = wrk(["/healthz"])
     finally:
         server.terminate()
@@ -139,6 +167,7 @@ def main() -> None:
         "benchmark": "thread pages through guilde serve (2 web processes), wrk 8 connections, 15 s",
         "distinct_pages": len(paths),
         "thread_page": pages,
+        "thread_page_signed_in": member_pages,
         "trivial_view": trivial,
         "ratio_to_trivial": round(pages["requests_per_second"] / trivial["requests_per_second"], 3),
     }

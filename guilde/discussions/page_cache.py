@@ -15,7 +15,6 @@ before the page is kept and put back, fresh, for each visitor.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from django.conf import settings
@@ -25,11 +24,11 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
+from guilde.discussions.fragments import with_token, without_token
+
 # Bump when the thread page's templates change what they show.
 TEMPLATE_VERSION = "1"
 TIMEOUT = 3600
-_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
-_MARK = "@@csrf-token@@"
 
 
 def _row(instance: Model) -> tuple[Any, ...]:
@@ -61,11 +60,11 @@ def cached(request: HttpRequest, key: str) -> HttpResponse | None:
     html = caches["fragments"].get(key)
     if html is None:
         return None
-    return HttpResponse(html.replace(_MARK, get_token(request)))
+    return HttpResponse(with_token(html, get_token(request)))
 
 
 def keep(key: str, response: HttpResponse) -> None:
     if response.status_code != 200 or response.streaming:
         return
-    html = _TOKEN.sub(lambda m: m.group(1) + _MARK + m.group(3), response.content.decode())
+    html = without_token(response.content.decode())
     caches["fragments"].set(key, html, timeout=TIMEOUT)

@@ -88,12 +88,14 @@ def thread_queryset(
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ThreadRow:
     thread: Thread
     author_name: str
     unread: int
     is_new: bool
+    # The row rendered, from the fragment cache (see fragments.attach_rows).
+    fragment: str = ""
 
 
 def thread_rows(*, viewer: Any, threads: list[Thread], community: Community) -> list[ThreadRow]:

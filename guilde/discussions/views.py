@@ -70,6 +70,7 @@ def thread_list(request: HtmxHttpRequest, slug: str, filter_: str = "latest") ->
     rows = selectors.thread_rows(
         viewer=request.user, threads=list(page.object_list), community=community
     )
+    fragments.attach_rows(rows, community=community)
     context = {
         "community": community,
         "permissions": community_selectors.viewer_permissions(request.user, community),
@@ -175,8 +176,6 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         page_number=request.GET.get("page"),
         show_blocked=request.GET.get("show_blocked") == "1",
     )
-    if not request.user.is_authenticated:
-        fragments.attach(posts, thread=thread, community=community)
     if isinstance(request.user, User) and posts:
         services.thread_mark_read(
             member=request.user, thread=thread, position=max(v.post.position for v in posts)
@@ -195,6 +194,15 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         reply_form = ReplyForm(initial=initial)
         if thread.is_question:
             reply_form.fields["body"].label = _("Your answer")
+    can_accept = can(request.user, "accept", thread)
+    fragments.attach(
+        posts,
+        thread=thread,
+        community=community,
+        request=request if request.user.is_authenticated else None,
+        reply_form=reply_form,
+        can_accept=can_accept,
+    )
     response = render(
         request,
         "discussions/thread_detail.html",
@@ -205,7 +213,7 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "page": page,
             "posts": posts,
             "reply_form": reply_form,
-            "can_accept": can(request.user, "accept", thread),
+            "can_accept": can_accept,
             "can_edit_thread": can(request.user, "edit", thread),
             "can_set_status": can(request.user, "set_status", thread),
             "can_moderate": can(request.user, "moderate", thread),

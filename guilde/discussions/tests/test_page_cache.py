@@ -189,3 +189,29 @@ def test_saving_a_thread_never_writes_back_an_old_content_version(world):
     thread.title = "Mouture fine ?"
     thread.save()
     assert Thread.objects.values_list("content_version", flat=True).get(pk=thread.pk) >= bumped
+
+
+def test_thread_list_rows_come_from_the_cache_and_follow_every_change(world):
+    url = "/communities/cafe/threads/"
+    fan = Client()
+    fan.force_login(world["fan"])
+    assert "Mouture ?" in Client().get(url).content.decode()
+    assert "1 unread" not in fan.get(url).content.decode()
+    services.post_create(actor=world["author"], thread=world["thread"], body="Et aussi…")
+    services.vote_set(actor=world["fan"], post=world["thread"].posts.get(position=1), value=1)
+    world["thread"].tags.add(
+        Tag.objects.create(community=world["community"], name="Moulin", slug="moulin")
+    )
+    Thread.objects.filter(pk=world["thread"].pk).update(title="Mouture fine ?")
+    page = Client().get(url).content.decode()
+    assert "Mouture fine ?" in page
+    assert "Moulin" in page
+    assert "<strong>2</strong>" in page  # replies
+    # Each member's unread count is their own, never another's cached row.
+    fan.get(world["url"])  # the fan reads the thread to its end
+    services.post_create(actor=world["author"], thread=world["thread"], body="Encore…")
+    assert "1 unread" in fan.get(url).content.decode()
+    moderator = Client()
+    moderator.force_login(world["moderator"])
+    assert "1 unread" not in moderator.get(url).content.decode()
+    assert "unread" not in Client().get(url).content.decode()
