@@ -127,16 +127,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent use of one SQLite file by web and worker processes: write-ahead log,
     # waiting instead of failing on a busy database, and write transactions that take
     # the write lock at BEGIN so two writers never deadlock on a lock upgrade.
+    # Each thread keeps its connection (CONN_MAX_AGE) and, with it, a 32 MB page cache
+    # (SQLite's default is 2 MB, and a new connection starts cold): pages then read hot
+    # database pages from the process, not from the operating system (or the disk).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;"
         ),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -135,7 +135,7 @@ def attach(
 
 
 # Bump when _thread_row.html changes what it shows.
-ROW_TEMPLATE_VERSION = "1"
+ROW_TEMPLATE_VERSION = "2"
 
 
 def _row_key(row: ThreadRow, community: Community, language: str) -> str:
@@ -156,7 +156,7 @@ def _row_key(row: ThreadRow, community: Community, language: str) -> str:
         row.author_name,
         row.unread,
         row.is_new,
-        tuple(tag.name for tag in thread.tags.all()),
+        tuple(row.tags),
         # What the row says of the last activity ("active 3 hours ago"), as it says it now.
         timesince(thread.last_activity_at),
     )

@@ -66,6 +66,13 @@ def thread_list(request: HtmxHttpRequest, slug: str, filter_: str = "latest") ->
     threads = selectors.thread_queryset(
         viewer=request.user, community=community, filter_=filter_, tag=tag, kind=kind
     )
+    # Only what a row shows (thread rows and their authors are wide).
+    threads = (
+        threads.select_related(None)
+        .select_related("author")
+        .prefetch_related(None)
+        .only(*selectors.ROW_FIELDS)
+    )
     page = Paginator(threads, selectors.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     rows = selectors.thread_rows(
         viewer=request.user, threads=list(page.object_list), community=community
