@@ -246,7 +246,7 @@ def _post_out(view: selectors.PostView) -> dict[str, Any]:
 def thread_list(
     request: HttpRequest, slug: str, filters: Query[ThreadFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    community = community_get(viewer=request.user, slug=slug, action="view")
+    community = community_get(viewer=request.user, slug=slug, action="view", details=False)
     threads = selectors.thread_queryset(
         viewer=request.user,
         community=community,
@@ -260,7 +260,7 @@ def thread_list(
 
 @router.post("/communities/{slug}/threads", response={201: ThreadDetailOut}, auth=member_auth)
 def thread_create(request: HttpRequest, slug: str, data: ThreadIn) -> Status[dict[str, Any]]:
-    community = community_get(viewer=request.user, slug=slug, action="post")
+    community = community_get(viewer=request.user, slug=slug, action="post", details=False)
     try:
         thread = services.thread_create(
             actor=_member(request),
@@ -418,7 +418,7 @@ def upload_create(
     request: HttpRequest, slug: str, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """Upload a picture or a document for use in the community's posts."""
-    community = community_get(viewer=request.user, slug=slug, action="post")
+    community = community_get(viewer=request.user, slug=slug, action="post", details=False)
     try:
         upload = upload_services.upload_create(
             actor=_member(request), community=community, file=file, name=file.name or "file"

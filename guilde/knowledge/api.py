@@ -310,7 +310,7 @@ def article_list(
     status: StatusLiteral | None = None,
     tag: str = "",
 ) -> dict[str, Any]:
-    community = community_get(viewer=request.user, slug=slug, action="view")
+    community = community_get(viewer=request.user, slug=slug, action="view", details=False)
     articles = selectors.article_queryset(
         viewer=request.user, community=community, kind=kind or "", status=status or "", tag=tag
     )
@@ -321,7 +321,7 @@ def article_list(
 @router.post("/communities/{slug}/articles", response={201: ArticleOut}, auth=member_auth)
 def article_create(request: HttpRequest, slug: str, data: ArticleIn) -> Status[dict[str, Any]]:
     member = _member(request)
-    community = community_get(viewer=member, slug=slug, action="write_article")
+    community = community_get(viewer=member, slug=slug, action="write_article", details=False)
     try:
         article = services.article_create(
             actor=member,
@@ -560,7 +560,7 @@ def _path_out(request: HttpRequest, path: LearningPath) -> dict[str, Any]:
 
 @router.get("/communities/{slug}/paths", response=list[PathSummaryOut], auth=public_auth)
 def path_list(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    community = community_get(viewer=request.user, slug=slug, action="view")
+    community = community_get(viewer=request.user, slug=slug, action="view", details=False)
     return [
         {"id": p.pk, "title": p.title, "done": done, "total": total}
         for p, done, total in selectors.paths_of(viewer=request.user, community=community)
@@ -570,7 +570,7 @@ def path_list(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 @router.post("/communities/{slug}/paths", response={201: PathOut}, auth=member_auth)
 def path_create(request: HttpRequest, slug: str, data: PathIn) -> Status[dict[str, Any]]:
     member = _member(request)
-    community = community_get(viewer=member, slug=slug, action="arrange_paths")
+    community = community_get(viewer=member, slug=slug, action="arrange_paths", details=False)
     try:
         path = services.path_save(
             actor=member, community=community, title=data.title, description=data.description

@@ -34,7 +34,10 @@ def _member(request: HttpRequest) -> User:
 
 
 def _community(request: HttpRequest, slug: str, action: str = "view") -> Community:
-    return community_selectors.community_get(viewer=request.user, slug=slug, action=action)
+    # Knowledge pages show the community's name and links, never its topics or counts.
+    return community_selectors.community_get(
+        viewer=request.user, slug=slug, action=action, details=False
+    )
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
