@@ -156,11 +156,13 @@ def thread_rows(*, viewer: Any, threads: list[Thread], community: Community) -> 
 
 
 def thread_get(*, viewer: Any, community: Community, pk: int, action: str = "view") -> Thread:
-    thread = (
-        Thread.objects.select_related("category", "author")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .filter(community=community, pk=pk)
-        .first()
+    thread = next(
+        iter(  # a slice: one row by primary key needs no ORDER BY (see knowledge.selectors)
+            Thread.objects.select_related("category", "author")
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+            .filter(community=community, pk=pk)[:1]
+        ),
+        None,
     )
     if thread is None:
         raise Http404

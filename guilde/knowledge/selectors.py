@@ -59,13 +59,19 @@ def article_queryset(
 
 
 def article_get(*, viewer: Any, community: Community, pk: int, action: str = "view") -> Article:
-    article = (
-        Article.objects.select_related(
-            "community", "created_by", "verified_by", "replaced_by", "source_thread"
-        )
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")), "attachments")
-        .filter(community=community, pk=pk)
-        .first()
+    # A slice, not .first(): one row by primary key needs no ORDER BY, whose compilation
+    # over the joined columns costs more than the query.
+    article = next(
+        iter(
+            Article.objects.select_related(
+                "created_by", "verified_by", "replaced_by", "source_thread"
+            )
+            .prefetch_related(
+                Prefetch("tags", queryset=Tag.objects.order_by("name")), "attachments"
+            )
+            .filter(community=community, pk=pk)[:1]
+        ),
+        None,
     )
     if article is None:
         raise Http404
