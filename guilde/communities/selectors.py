@@ -121,7 +121,8 @@ def community_get(
                 "memberships", filter=Q(memberships__status=Membership.Status.ACTIVE), distinct=True
             )
         )
-    community = communities.first()
+    # A slice, not .first(): one row by its unique slug needs no ORDER BY.
+    community = next(iter(communities[:1]), None)
     if community is None:
         raise Http404
     with_viewer_membership([community], viewer)
