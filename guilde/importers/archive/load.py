@@ -145,6 +145,7 @@ class _Loader:
         entry = f"{DATA}{name}.jsonl"
         if entry not in self.manifest["entries"]:
             return  # an older version's archive, without this kind
+        seen: set[int | str] = set()
         with self.archive.open(entry) as stream:
             for number, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), 1):
                 self.where = f"{entry}, line {number}"
@@ -152,8 +153,11 @@ class _Loader:
                     record = json.loads(line)
                 except ValueError as error:
                     raise ArchiveError(f"{self.where}: not JSON ({error}).") from error
-                if not isinstance(record, dict) or "id" not in record:
+                if not isinstance(record, dict) or not isinstance(record.get("id"), int | str):
                     raise ArchiveError(f"{self.where}: not an object with an id.")
+                if record["id"] in seen:
+                    raise ArchiveError(f"{self.where}: the id {record['id']!r} is used twice.")
+                seen.add(record["id"])
                 yield record
 
     def batches(self, name: str) -> Iterator[list[dict[str, Any]]]:

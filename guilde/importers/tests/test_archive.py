@@ -366,6 +366,18 @@ def test_a_bad_line_after_files_were_stored_rolls_everything_back(
     _nothing_written(before, media / "target-media")
 
 
+def test_an_id_used_twice_is_refused(archive: Path, media: Path) -> None:
+    lines = _entries(archive)["data/threads.jsonl"].splitlines()
+    twice = media / "twice.zip"
+    _rewrite(
+        archive, twice, {"data/threads.jsonl": b"\n".join([*lines, lines[0]]) + b"\n"}, rehash=True
+    )
+    before = _counts()
+    with pytest.raises(ArchiveError, match="used twice"):
+        import_community(twice)
+    _nothing_written(before, media / "target-media")
+
+
 def test_unlisted_entries_and_non_archives_are_refused(archive: Path, media: Path) -> None:
     extra = media / "extra.zip"
     _rewrite(archive, extra, {"files/uploads/evil": b"<script>"}, rehash=False)
