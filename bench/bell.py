@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.report import emit
 from bench.signups import wait_for
+from bench.wrk import parse as parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 30
@@ -78,19 +79,7 @@ def load_with_wrk(cookie: str) -> dict[str, float]:
         text=True,
         check=True,
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-
-    def percentile(name: str) -> float:
-        value = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)", output)
-        assert value is not None
-        number, unit = float(value.group(1)), value.group(2)
-        return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
-
-    return {
-        "requests_per_second": rate,
-        "latency_ms_p50": percentile("50"),
-        "latency_ms_p99": percentile("99"),
-    }
+    return parse_wrk(output)
 
 
 def load_with_threads(cookie: str) -> dict[str, float]:

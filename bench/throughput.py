@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 from bench.pages import DATA, ensure_data
 from bench.report import emit
 from bench.signups import wait_for
+from bench.wrk import parse as parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8767
@@ -106,21 +106,7 @@ def wrk(paths: list[str], seconds: int = 15, header: str = "") -> dict[str, floa
         ).stdout
     finally:
         os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-
-    def percentile(name: str) -> float:
-        value = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)", output)
-        assert value is not None
-        number, unit = float(value.group(1)), value.group(2)
-        return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
-
-    return {
-        "requests_per_second": rate,
-        "latency_ms_p50": percentile("50"),
-        "latency_ms_p99": percentile("99"),
-        "errors": int(errors.group(1)) if errors else 0,
-    }
+    return parse_wrk(output)
 
 
 def main() -> None:

@@ -243,11 +243,22 @@ def plain_text(source: str, limit: int = 300) -> str:
 DELETED_MEMBER = "(deleted member)"
 
 
+def mention_pattern(usernames: Iterable[str]) -> re.Pattern[str]:
+    """Mentions of any of ``usernames`` in Markdown source, as the parser recognises them
+    (not inside an e-mail address or a word); group 1 is the username as written."""
+    names = "|".join(re.escape(name) for name in sorted(usernames, key=len, reverse=True))
+    return re.compile(
+        r"(?<![A-Za-z0-9_.\-@/])@(" + names + r")(?![A-Za-z0-9_]|[.\-][A-Za-z0-9_])",
+        re.IGNORECASE,
+    )
+
+
+# Thread references in Markdown source where the parser recognises them: at the start, after
+# a space, "(" or "[" (see _thread_ref_rule); group 1 is the thread's id.
+THREAD_REFERENCE = re.compile(r"(?<![^\s(\[])#(\d{1,10})\b")
+
+
 def forget_mentions(text: str, username: str) -> str:
     """``text`` with every ``@username`` mention replaced by a neutral placeholder (used
     when the member's account is deleted: their name leaves others' texts too)."""
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_.\-@/])@" + re.escape(username) + r"(?![A-Za-z0-9_]|[.\-][A-Za-z0-9_])",
-        re.IGNORECASE,
-    )
-    return pattern.sub(DELETED_MEMBER, text)
+    return mention_pattern([username]).sub(DELETED_MEMBER, text)

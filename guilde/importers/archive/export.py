@@ -224,12 +224,9 @@ def _many(kind: Kind, community: Community) -> dict[str, dict[Any, list[Any]]]:
     """For each many-to-many field: object pk → the related pks."""
     found: dict[str, dict[Any, list[Any]]] = {}
     for name in kind.many:
-        relation = kind.model._meta.get_field(name)
-        through = relation.remote_field.through  # type: ignore[union-attr]
-        own = f"{kind.model._meta.model_name}_id"
-        other = f"{relation.related_model._meta.model_name}_id"  # type: ignore[union-attr]
+        through, own, other = kind.through(name)
         pairs: dict[Any, list[Any]] = defaultdict(list)
-        rows = through.objects.filter(**{f"{own}__in": kind.rows(community).values("pk")})
+        rows = through._default_manager.filter(**{f"{own}__in": kind.rows(community).values("pk")})
         for own_id, other_id in rows.values_list(own, other).order_by().iterator(CHUNK):
             pairs[own_id].append(other_id)
         found[name] = pairs

@@ -425,17 +425,14 @@ class _Loader:
                     if record.get(name) is not None:
                         later.append((obj.pk, name, target, record[name]))
                 for name, target in kind.many.items():
-                    through = meta.get_field(name).remote_field.through  # type: ignore[union-attr]
+                    through, own_column, other_column = kind.through(name)
                     rows = through_rows.setdefault(name, [])
-                    own_column = f"{meta.model_name}_id"
-                    other_column = f"{meta.get_field(name).related_model._meta.model_name}_id"  # type: ignore[union-attr]
                     self.where = f"{kind.file}, {kind.name} {record['id']}"
                     for value in record.get(name) or ():
                         other = self.ref(target, value, null=False, name=name)
                         rows.append(through(**{own_column: obj.pk, other_column: other}))
             for name, rows in through_rows.items():
-                through = meta.get_field(name).remote_field.through  # type: ignore[union-attr]
-                through.objects.bulk_create(rows, batch_size=CHUNK)
+                kind.through(name)[0]._default_manager.bulk_create(rows, batch_size=CHUNK)
             self.tick(kind.name, len(objects))
         self.counts.setdefault(kind.name, 0)
         return later

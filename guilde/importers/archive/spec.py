@@ -91,6 +91,16 @@ class Kind:
     def file(self) -> str:
         return f"{DATA}{self.name}.jsonl"
 
+    def through(self, name: str) -> tuple[type[Model], str, str]:
+        """The many-to-many field ``name``'s table: its model, this kind's column, the other's."""
+        relation = self.model._meta.get_field(name)
+        other = relation.related_model._meta.model_name  # type: ignore[union-attr]
+        return (
+            relation.remote_field.through,  # type: ignore[union-attr]
+            f"{self.model._meta.model_name}_id",
+            f"{other}_id",
+        )
+
 
 MODERATION_OF_MEMBER = "who hid it (a moderator of the source instance)"
 

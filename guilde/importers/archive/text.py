@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-# Where guilde.core.markdown recognises a reference: at the start, after a space or "(["…
-_THREAD_REF = re.compile(r"(?<![^\s(\[])#(\d{1,10})\b")
+from guilde.core.markdown import THREAD_REFERENCE, mention_pattern
 
 
 def rewrite_thread_refs(text: str, mapping: Callable[[int], int | None]) -> str:
@@ -23,17 +22,12 @@ def rewrite_thread_refs(text: str, mapping: Callable[[int], int | None]) -> str:
         found = mapping(int(match.group(1)))
         return f"#{found}" if found is not None else f"\\#{match.group(1)}"
 
-    return _THREAD_REF.sub(replace, text)
+    return THREAD_REFERENCE.sub(replace, text)
 
 
 def rewrite_mentions(text: str, renamed: Mapping[str, str]) -> str:
     """``text`` with ``@old`` mentions of renamed members (lower-case keys) as ``@new``."""
     if not renamed or "@" not in text:
         return text
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_.\-@/])@("
-        + "|".join(re.escape(name) for name in sorted(renamed, key=len, reverse=True))
-        + r")(?![A-Za-z0-9_]|[.\-][A-Za-z0-9_])",
-        re.IGNORECASE,
-    )
+    pattern = mention_pattern(renamed)
     return pattern.sub(lambda match: "@" + renamed[match.group(1).lower()], text)
