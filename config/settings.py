@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "guilde.moderation",
     "guilde.knowledge",
     "guilde.importers",
+    "guilde.search",
     "guilde.home",
     "guilde.api",
     "allauth",

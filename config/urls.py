@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("guilde.notifications.urls")),
     path("", include("guilde.moderation.urls")),
     path("", include("guilde.knowledge.urls")),
+    path("", include("guilde.search.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts import services
 from guilde.accounts.models import InstanceSettings, Invitation, User
+from guilde.core import indexing
 
 INVITATION_SESSION_KEY = "guilde_invitation"
 
@@ -70,6 +71,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         saved = super().save_user(request, user, form, commit=commit)
+        if commit:
+            indexing.changed("member", saved.pk)
         if commit and (invitation := session_invitation(request)) is not None:
             services.invitation_accept(invitation=invitation, member=saved)
             request.session.pop(INVITATION_SESSION_KEY, None)

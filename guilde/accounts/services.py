@@ -40,6 +40,7 @@ from guilde.accounts.models import (
     validate_language_code,
     validate_time_zone,
 )
+from guilde.core import indexing
 from guilde.core.images import delete_files_on_commit, square_thumbnail
 
 TOKEN_PREFIX = "gld_"  # noqa: S105 (a public marker, not a secret)
@@ -115,6 +116,7 @@ def profile_update(
     MemberLanguage.objects.bulk_create(
         [MemberLanguage(member=member, code=code) for code in codes if code not in existing]
     )
+    indexing.changed("member", member.pk)
     return member
 
 
@@ -180,6 +182,7 @@ def skills_set(*, actor: User, member: User, kind: str, names: list[str]) -> lis
             if pk not in have
         ]
     )
+    indexing.changed("member", member.pk)
     return list(skills.values())
 
 
@@ -209,6 +212,9 @@ def skill_merge(*, actor: User, source: Skill, target: Skill) -> Skill:
     Skill.objects.filter(merged_into=source).update(merged_into=target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
+    indexing.changed(
+        "member", *MemberSkill.objects.filter(skill=target).values_list("member_id", flat=True)
+    )
     return target
 
 
@@ -526,6 +532,7 @@ def member_merge(*, source: User, target: User) -> None:
         # theirs (and leaves their profile alone).
         target.import_source, target.import_key = identity
         target.save(update_fields=["import_source", "import_key"])
+    indexing.changed("member", target.pk)
 
 
 def _move_rows(model: type[Model], field_name: str, source: User, target: User) -> None:

@@ -29,6 +29,7 @@ from guilde.communities.models import (
     Tag,
 )
 from guilde.communities.permissions import is_admin, membership_of, remember_membership
+from guilde.core import indexing
 from guilde.core.events import publish
 from guilde.core.permissions import require
 
@@ -139,6 +140,7 @@ def community_create(
     )
     community.full_clean()
     community.save()
+    indexing.changed("community", community.pk)
     community.organisations.set(list(organisations))
     _set_tags(community, tags)
     Membership.objects.create(
@@ -188,6 +190,7 @@ def community_update(
     community.newcomer_days = newcomer_days
     community.full_clean()
     community.save()
+    indexing.changed("community", community.pk)
     community.organisations.set(list(organisations))
     community.related.set([other for other in related if other.pk != community.pk])
     _set_tags(community, tags)
@@ -227,6 +230,7 @@ def _set_status(community: Community, status: str, **fields: Any) -> Community:
     for name, value in fields.items():
         setattr(community, name, value)
     community.save(update_fields=["status", *fields])
+    indexing.changed("community", community.pk)
     return community
 
 

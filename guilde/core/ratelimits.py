@@ -12,6 +12,7 @@ action                 identified             anonymous (per address)
 api_read               600 per minute         120 per minute
 api_write              120 per minute         30 per minute
 page_write             60 per minute          20 per minute
+search (page, similar) 120 per minute         60 per minute
 flag                   20 per hour            --
 login (allauth)        --                     30 per minute; failed: 10 per minute per
                                               address and 5 per 5 minutes per account
@@ -65,6 +66,7 @@ _DEFAULT_POLICY: dict[str, tuple[str, ...]] = {
     "api_read": ("600/m/user", "120/m/ip"),
     "api_write": ("120/m/user", "30/m/ip"),
     "page_write": ("60/m/user", "20/m/ip"),
+    "search": ("120/m/user", "60/m/ip"),
     "flag": ("20/h/user", "20/h/ip"),
     "login": ("30/m/ip",),
     "login_failed": ("10/m/ip", "5/5m/key"),

@@ -20,6 +20,7 @@ from guilde.accounts.models import User
 from guilde.communities import audit
 from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.permissions import membership_of
+from guilde.core import indexing
 from guilde.core.events import publish
 from guilde.core.markdown import Rendered, render
 from guilde.core.permissions import can, require
@@ -82,6 +83,7 @@ def _refresh(thread: Thread) -> None:
     if thread.accepted_post_id and not visible.filter(pk=thread.accepted_post_id).exists():
         thread.accepted_post = None
     thread.save(update_fields=["reply_count", "last_activity_at", "accepted_post"])
+    indexing.changed("thread", thread.pk)
 
 
 def held_for_review(member: User, community: Community) -> bool:
@@ -216,6 +218,7 @@ def thread_create(
     _attach(post, rendered)
     ReadState.objects.create(member=actor, thread=thread, last_read_position=1)
     _discard_draft(actor, community, None)
+    indexing.changed("thread", thread.pk)
     if not held:  # a held thread is announced when approved
         publish("thread.created", thread_id=thread.pk)
     return thread
@@ -257,6 +260,7 @@ def post_create(*, actor: User, thread: Thread, body: str, reply_to: Post | None
         member=actor, thread=thread, defaults={"last_read_position": position, "updated_at": now}
     )
     _discard_draft(actor, thread.community, thread)
+    indexing.changed("post", post.pk)
     if not held:  # a held post is announced when approved
         publish("post.created", post_id=post.pk)
     return post
@@ -309,6 +313,7 @@ def post_edit(
         thread.save(update_fields=["title", "edited_at"])
         if tags is not None:
             thread.tags.set(_tags(thread.community, tags))
+    indexing.changed("post", post.pk)
     return post
 
 
@@ -329,6 +334,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
     ):
         thread.deleted_at = now
         thread.save(update_fields=["deleted_at"])
+    indexing.changed("post", post.pk)
     _refresh(thread)
     return post
 
@@ -341,6 +347,9 @@ def _set_hidden(post: Post, *, at: datetime | None, by: User | None, reason: str
         thread = post.thread
         thread.hidden_at, thread.hidden_by, thread.hidden_reason = at, by, reason
         thread.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        indexing.changed("thread", thread.pk, with_posts=True)
+    else:
+        indexing.changed("post", post.pk)
     _refresh(post.thread)
 
 
@@ -411,12 +420,16 @@ def post_purge(*, actor: User, post: Post) -> None:
         .exclude(posts__in=posts)
         .values_list("pk", flat=True)
     )
+    purged_post, purged_thread = post.pk, thread.pk
     if post.is_opening:
         thread.delete()
+        indexing.changed("thread", purged_thread)
     else:
         post.delete()
+        indexing.changed("post", purged_post)
         _refresh(thread)
     uploads_delete([u for u in attached if u.pk not in kept_elsewhere])
+    indexing.changed("upload", *[u.pk for u in attached])
 
 
 # Reactions, votes, answers, ideas ------------------------------------------------------------
@@ -465,6 +478,7 @@ def answer_accept(*, actor: User, thread: Thread, post: Post | None) -> Thread:
     thread.accepted_post = post
     thread.accepted_at = timezone.now() if post is not None else None
     thread.save(update_fields=["accepted_post", "accepted_at"])
+    indexing.changed("thread", thread.pk)
     if post is not None:
         publish("answer.accepted", thread_id=thread.pk, post_id=post.pk, actor_id=actor.pk)
     return thread
@@ -621,6 +635,7 @@ def thread_move(*, actor: User, thread: Thread, to: Community, reason: str = "")
     thread.save(update_fields=["community", "category", "pinned"])
     thread.tags.clear()
     Upload.objects.filter(posts__thread=thread, community=source).update(community=to)
+    indexing.changed("thread", thread.pk, with_posts=True)
     for log_community in (source, to):  # both communities' logs; the author told once
         audit.log(
             actor=actor,
@@ -677,7 +692,9 @@ def thread_merge(*, actor: User, source: Thread, into: Thread, reason: str = "")
         ]
     )
     ReadState.objects.filter(thread=source).delete()
+    indexing.changed("thread", source.pk)
     _refresh(into)
+    indexing.changed("thread", into.pk, with_posts=True)
     audit.log(
         actor=actor,
         action=audit.Action.THREAD_MERGE,
@@ -726,6 +743,7 @@ def thread_split(
     _refresh(thread)
     new.refresh_from_db()
     _refresh(new)
+    indexing.changed("thread", thread.pk, new.pk, with_posts=True)
     audit.log(
         actor=actor,
         action=audit.Action.THREAD_SPLIT,

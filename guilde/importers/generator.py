@@ -30,6 +30,7 @@ from django.utils.text import slugify
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
+from guilde.core import indexing
 from guilde.discussions.models import Post, Thread, Vote
 from guilde.knowledge.models import Article, ArticleRevision
 
@@ -140,6 +141,9 @@ class Generator:
         communities = self._communities(member_ids)
         self._threads_and_posts(communities)
         self._articles(communities)
+        # Searchable like anything written through the services (in batches of its own).
+        indexing.changed("member", *member_ids)
+        indexing.changed("community_content", *[c.pk for c, *_rest in communities])
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         return self.counts
 

@@ -55,6 +55,7 @@ from markdownify import markdownify
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
+from guilde.core import indexing
 from guilde.core.markdown import render
 from guilde.discussions.models import Comment, Post, PostRevision, Thread, ThreadLink, Vote
 from guilde.importers.models import ImportedObject
@@ -290,6 +291,7 @@ class Importer:
         self._comments(totals.get("Comments", 0))
         self._votes(totals.get("Votes", 0))
         self._links(totals.get("PostLinks", 0))
+        indexing.changed("community_content", self.community.pk)
         self.counts["badges_read"] = totals.get("Badges", 0)
         self.counts["seconds"] = round(time.monotonic() - started, 1)  # type: ignore[assignment]
         return dict(self.counts)
@@ -894,7 +896,9 @@ def remove(site: str) -> dict[str, int]:
         opening = imported.filter(kind="question").values_list("object_id", flat=True)
         threads = Thread.objects.filter(posts__pk__in=list(opening)).distinct()
         counts["threads"] = threads.count()
-        Thread.objects.filter(pk__in=list(threads.values_list("pk", flat=True))).delete()
+        removed = list(threads.values_list("pk", flat=True))
+        Thread.objects.filter(pk__in=removed).delete()
+        indexing.changed("thread", *removed)
         tags = imported.filter(kind="tag").values_list("object_id", flat=True)
         counts["tags"] = Tag.objects.filter(pk__in=list(tags), threads__isnull=True).delete()[0]
         counts["members"] = User.objects.filter(import_source=source, is_placeholder=True).delete()[

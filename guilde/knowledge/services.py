@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
+from guilde.core import indexing
 from guilde.core.events import publish
 from guilde.core.markdown import Rendered
 from guilde.core.permissions import can, require
@@ -106,6 +107,7 @@ def _new_revision(
     article.title, article.body, article.body_html = title, body, rendered.html
     article.revision_count, article.updated_at = number, now
     article.save(update_fields=["title", "body", "body_html", "revision_count", "updated_at"])
+    indexing.changed("article", article.pk)
     _attach(article, rendered)
     return revision
 
@@ -273,6 +275,7 @@ def article_update(
         article.save(update_fields=["url", "kind"])
     _discard_draft(actor, article.community, article)
     if title == article.title and body == article.body:
+        indexing.changed("article", article.pk)
         return None
     return _new_revision(article, author=actor, title=title, body=body, summary=summary)
 
@@ -300,6 +303,7 @@ def article_publish(*, actor: User, article: Article) -> Article:
     require(actor, "publish", article)
     article.status, article.published_at = Article.Status.PUBLISHED, timezone.now()
     article.save(update_fields=["status", "published_at"])
+    indexing.changed("article", article.pk)
     return article
 
 
@@ -324,12 +328,14 @@ def article_verify(*, actor: User, article: Article) -> Article:
         ]
     )
     OutdatedReport.objects.filter(article=article, resolved_at__isnull=True).update(resolved_at=now)
+    indexing.changed("article", article.pk)
     return article
 
 
 def _needs_review(article: Article, reason: str, event: str) -> None:
     article.status, article.review_reason = Article.Status.NEEDS_REVIEW, reason[:500]
     article.save(update_fields=["status", "review_reason"])
+    indexing.changed("article", article.pk)
     publish("article.needs_review", article_id=article.pk, reason=event)
 
 
@@ -367,6 +373,7 @@ def article_archive(
         replaced_by,
     )
     article.save(update_fields=["status", "archived_at", "replaced_by"])
+    indexing.changed("article", article.pk)
     return article
 
 

@@ -37,6 +37,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community
+from guilde.core import indexing
 from guilde.core.images import ACCEPTED_FORMATS, MAX_PIXELS
 from guilde.core.permissions import require
 from guilde.uploads.models import Upload
@@ -214,6 +215,7 @@ def upload_create(*, actor: User, community: Community, file: IO[bytes], name: s
     )
     upload.file.save(upload.name, ContentFile(checked.content), save=False)
     upload.save()
+    indexing.changed("upload", upload.pk)
     return upload
 
 

@@ -739,3 +739,22 @@ EXPECTATIONS.update(
         ),
     }
 )
+
+# Search: pages and API answer everyone; what each finds is checked in
+# guilde/search/tests/test_permissions.py. Opening a result is for those who may read it.
+EXPECTATIONS.update(
+    {
+        # The owner's bio is theirs only: finding them by name must not show it.
+        "search:search": Expect(
+            all_pages(200), data={"q": "Private Owner"}, never_shows=(OWNER_SECRET,)
+        ),
+        "search:open": Expect(
+            (404, 404, 404, 302, 302, 302, 302),
+            data=lambda world: {"kind": "thread", "key": str(world.objects["thread"].pk)},
+        ),
+        "search:similar": Expect(all_pages(200), data={"title": "secret bio question"}),
+        "GET /api/v1/search": Expect(
+            all_pages(200), data={"q": "Private Owner"}, never_shows=(OWNER_SECRET,)
+        ),
+    }
+)

@@ -105,7 +105,7 @@ def api_operations() -> Iterator[tuple[str, str, str]]:
 
 def _request(client: Client, method: str, url: str, data: dict[str, Any] | None, json: bool) -> Any:
     if method == "GET":
-        return client.get(url)
+        return client.get(url, data or {})
     sender = getattr(client, method.lower())
     if json:
         return sender(url, data or {}, content_type="application/json")

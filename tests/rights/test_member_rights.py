@@ -37,6 +37,7 @@ from guilde.discussions.models import Comment
 from guilde.knowledge import services as knowledge_services
 from guilde.moderation import services as moderation_services
 from guilde.notifications import services as notification_services
+from guilde.search import services as search_services
 from guilde.uploads.services import upload_create
 
 MARKERS = {
@@ -49,6 +50,7 @@ MARKERS = {
     "report": "zq-report-reason",
     "appeal": "zq-appeal-message",
     "flag": "zq-flag-text",
+    "search": "zq-search-words",
 }
 TEXT_FIELDS = (
     models.CharField,
@@ -222,6 +224,10 @@ def _member_with_everything(client: Client) -> User:
         reporter=member, message=theirs.messages.get(), reason="zq-report-reason"
     )
     conversation_services.block_set(blocker=member, blocked=friend, on=True)
+    # Search: what they searched for (their profile and posts are indexed by the services).
+    search_services.query_log(
+        member=member, text=MARKERS["search"], community_id=None, filters={}, results=0
+    )
     run_queued_tasks()
     return member
 

@@ -39,6 +39,7 @@ from guilde.accounts.models import (
 )
 from guilde.accounts.services import skill_for_name
 from guilde.communities.models import Community
+from guilde.core import indexing
 from guilde.core.images import stored_square
 from guilde.core.markdown import UPLOAD_PREFIX, render
 from guilde.importers.archive.export import COMMUNITY_FIELDS
@@ -518,6 +519,7 @@ def import_community(path: Path, *, slug: str = "", progress: Progress | None = 
         except BaseException:
             _remove(stored)
             raise
+    indexing.changed("community_content", community.pk)
     return Imported(community=community, counts=loader.counts, renamed=loader.renamed)
 
 

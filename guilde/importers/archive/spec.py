@@ -358,6 +358,8 @@ LEFT_BEHIND: dict[str, str] = {
     "communities.CommunityInvitation": "invitations carry e-mail addresses and secrets",
     "notifications": "subscriptions and notifications are per instance; members choose again",
     "importers.ImportedObject": "import bookkeeping of the source instance",
+    "search": "the search index and attachments' text are rebuilt by the importing instance;"
+    " the search log stays with the source",
 }
 
 

@@ -1,0 +1,109 @@
+"""Search API: one endpoint over everything the caller may find."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from guilde.api.auth import public_auth
+from guilde.search import selectors
+
+router = Router(tags=["search"])
+
+TypeLiteral = Literal["thread", "question", "post", "article", "attachment", "community", "member"]
+StatusLiteral = Literal["unanswered", "solved", "verified", "needs_review", "archived"]
+
+
+class ResultOut(Schema):
+    type: str
+    id: str
+    title: str
+    snippet: str
+    url: str
+    score: float
+    community: str | None
+    status: str
+    created_at: datetime
+
+
+class FacetOut(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class SearchOut(Schema):
+    query: str
+    mode: Literal["keyword"]
+    count: int
+    count_capped: bool
+    all_words: bool
+    page: int
+    pages: int
+    results: list[ResultOut]
+    types: list[FacetOut]
+    communities: list[FacetOut]
+
+
+@router.get("/search", response=SearchOut, auth=public_auth)
+def search(
+    request: HttpRequest,
+    q: str = "",
+    type: TypeLiteral | None = None,
+    community: str = "",
+    tag: str = "",
+    author: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    status: StatusLiteral | None = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    mode: Literal["keyword"] = "keyword",
+    page: int = 1,
+) -> dict[str, Any]:
+    """Search threads, replies, articles, attachments' text, communities and members.
+
+    Every word of ``q`` is required; when nothing has them all, results with any of them
+    are ranked instead (``all_words`` is then false). Snippets are HTML: the text escaped,
+    matching words in ``<mark>``. ``count`` stops at 1000 (``count_capped``).
+    """
+    params = selectors.SearchParams(
+        q=q[:300],
+        type=type or "",
+        community=community[:60],
+        tag=tag[:60],
+        author=author[:150],
+        since=since,
+        until=until,
+        status=status or "",
+        sort=sort,
+        page=max(1, min(page, selectors.MAX_PAGE)),
+    )
+    found = selectors.search(viewer=request.user, params=params)
+    return {
+        "query": params.q,
+        "mode": mode,
+        "count": found.total,
+        "count_capped": found.capped,
+        "all_words": not found.fallback,
+        "page": found.page or 1,
+        "pages": found.pages,
+        "results": [
+            {
+                "type": r.kind,
+                "id": r.key,
+                "title": r.plain_title,
+                "snippet": str(r.snippet),
+                "url": request.build_absolute_uri(r.url),
+                "score": r.score,
+                "community": r.community_slug or None,
+                "status": r.status,
+                "created_at": r.created_at,
+            }
+            for r in found.results
+        ],
+        "types": [vars(f) for f in found.types],
+        "communities": [vars(f) for f in found.communities],
+    }

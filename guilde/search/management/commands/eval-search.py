@@ -1,0 +1,45 @@
+"""``guilde eval-search DUMP [--mode keyword]``: how well the search finds the original of
+each question a Stack Exchange dump closed as a duplicate.
+
+Prints one JSON line: ``{"pairs", "recall_at_5", "recall_at_10", "mrr", "mode"}``. When the
+database does not hold DUMP, it is imported into a throwaway database first (see
+:mod:`guilde.search.evaluation`); nothing waits for a worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from guilde.importers.stackexchange import DumpError
+from guilde.search import evaluation
+
+
+class Command(BaseCommand):
+    help = "Evaluate the search on a Stack Exchange dump's duplicate questions."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("dump", type=Path, help="site.7z, or the folder of its XML files")
+        parser.add_argument("--mode", choices=evaluation.MODES, default="keyword")
+        # Set by the command itself when it runs again inside the throwaway database.
+        parser.add_argument(
+            evaluation.IN_THROWAWAY,
+            action="store_true",
+            dest="in_throwaway",
+            help=argparse.SUPPRESS,
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        dump: Path = options["dump"]
+        mode: str = options["mode"]
+        try:
+            if options["in_throwaway"] or evaluation.is_imported(dump):
+                line = evaluation.evaluate(dump, mode).json_line()
+            else:
+                line = evaluation.evaluate_in_throwaway(dump, mode)
+        except (DumpError, evaluation.NotImported, RuntimeError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(line)

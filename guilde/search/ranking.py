@@ -1,0 +1,63 @@
+"""How results are ordered: the one place for every weight and boost.
+
+score = text relevance × document boost × recency
+
+- **Text relevance** weighs where the words are found: a word in the title counts
+  :data:`TITLE_WEIGHT` times a word in the body, one in the tags :data:`TAGS_WEIGHT` times.
+  SQLite computes it with FTS5's BM25 (``bm25()`` with these column weights); PostgreSQL,
+  which has no BM25, with ``ts_rank_cd`` over a tsvector whose title, tags and body carry
+  the weights A, B and C (:data:`PG_WEIGHTS`), normalised by document length. The two
+  scores differ in scale; the orders they give agree on the cases the tests build.
+- **Document boost** (:func:`boost`, stored on each document, rewritten when its status
+  changes): accepted answers and verified articles rise; articles waiting for review sink
+  a little, archived ones more. Questions with an accepted answer are not boosted: a
+  first version raised them ×1.2, and the duplicate-question evaluation showed it pushing
+  open duplicates below solved look-alikes (its accepted answer already rises on its own).
+- **Statistics per kind**: SQLite's BM25 weighs a word by how rare it is and a field by
+  its length compared with the average. Replies have no title and long bodies; mixed
+  with threads they make every thread title look three times too long. A search over
+  threads only (the "questions" filter, "similar questions") therefore ranks against an
+  FTS5 table of threads alone (``search_fts_thread``); mixed searches use the table of
+  every document.
+- **Recency**: ``1 + RECENCY_WEIGHT / (1 + age_in_days / RECENCY_DAYS)`` on the document's
+  last activity — up to ×1.3 for today's, ×1.15 for three months old, fading towards ×1.
+
+The constants were set from these principles before any evaluation and are not tuned on
+the duplicate-question evaluation (``guilde eval-search``).
+"""
+
+from __future__ import annotations
+
+TITLE_WEIGHT = 5.0
+TAGS_WEIGHT = 2.5
+BODY_WEIGHT = 1.0
+# ts_rank_cd's weight array is {D, C, B, A}; body is C, tags B, title A.
+PG_WEIGHTS = (0.0, BODY_WEIGHT / TITLE_WEIGHT, TAGS_WEIGHT / TITLE_WEIGHT, 1.0)
+# ts_rank_cd normalisation: 1 divides by 1 + log(document length).
+PG_NORMALISATION = 1
+
+RECENCY_WEIGHT = 0.3
+RECENCY_DAYS = 90.0
+
+ACCEPTED_ANSWER = 1.6
+REPLY = 0.9
+VERIFIED_ARTICLE = 1.5
+ARTICLE = 1.2
+NEEDS_REVIEW_ARTICLE = 0.9
+ARCHIVED_ARTICLE = 0.5
+ATTACHMENT = 0.8
+
+
+def boost(kind: str, status: str = "", *, accepted: bool = False) -> float:
+    """The stored boost of a document of ``kind`` in ``status``."""
+    if kind == "post":
+        return ACCEPTED_ANSWER if accepted else REPLY
+    if kind == "article":
+        return {
+            "verified": VERIFIED_ARTICLE,
+            "needs_review": NEEDS_REVIEW_ARTICLE,
+            "archived": ARCHIVED_ARTICLE,
+        }.get(status, ARTICLE)
+    if kind == "attachment":
+        return ATTACHMENT
+    return 1.0

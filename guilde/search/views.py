@@ -1,0 +1,123 @@
+"""The search page (htmx live results), opening a result, and "similar questions"."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from guilde.communities.models import Community
+from guilde.core.decorators import rate_limited
+from guilde.core.markdown import plain_text
+from guilde.discussions.selectors import thread_by_id
+from guilde.search import selectors, services
+from guilde.search.forms import SearchForm
+from guilde.search.models import SearchDocument, SearchQuery
+
+_SESSION_KEY = "search_last_query"
+
+
+def _filters(params: selectors.SearchParams) -> dict[str, str]:
+    values = {
+        "type": params.type,
+        "community": params.community,
+        "tag": params.tag,
+        "author": params.author,
+        "since": params.since.isoformat() if params.since else "",
+        "until": params.until.isoformat() if params.until else "",
+        "status": params.status,
+        "sort": params.sort if params.sort != "relevance" else "",
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+@require_GET
+@rate_limited("search", methods=("GET",))
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    form.is_valid()
+    params = form.params()
+    page = selectors.search(viewer=request.user, params=params)
+    query_id = None
+    if params.q and params.page == 1:
+        community_id = (
+            Community.objects.filter(slug=params.community).values_list("pk", flat=True).first()
+            if params.community
+            else None
+        )
+        logged = services.query_log(
+            member=request.user,
+            text=params.q,
+            community_id=community_id,
+            filters=_filters(params),
+            results=page.total,
+            previous=request.session.get(_SESSION_KEY),
+        )
+        request.session[_SESSION_KEY] = query_id = logged.pk
+    elif params.q:
+        query_id = request.session.get(_SESSION_KEY)
+    context = {
+        "form": form,
+        "page": page,
+        "params": params,
+        "query_id": query_id,
+        "filters": _filters(params),
+    }
+    template = (
+        "search/_results.html"
+        if isinstance(htmx := getattr(request, "htmx", None), HtmxDetails)
+        and htmx.target == "search-results"
+        else "search/search.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
+def search_open(request: HttpRequest) -> HttpResponse:
+    """Open a result (and note which one, for the analytics): a redirect to the thing, for
+    those who may find it."""
+    kind, key = request.GET.get("kind", ""), request.GET.get("key", "")[:40]
+    document = (
+        SearchDocument.objects.filter(
+            selectors.permission_q(request.user), kind=kind, object_key=key
+        )
+        .only("url")
+        .first()
+    )
+    if document is None or not url_has_allowed_host_and_scheme(document.url, allowed_hosts=None):
+        raise Http404
+    query_id, rank = request.GET.get("query", ""), request.GET.get("rank", "")
+    if query_id.isdigit() and rank.isdigit():
+        member_id = request.user.pk if request.user.is_authenticated else None
+        query = SearchQuery.objects.filter(pk=int(query_id), member_id=member_id).first()
+        if query is not None:
+            services.click_log(query=query, kind=kind, key=key, rank=int(rank))
+    return HttpResponseRedirect(document.url)
+
+
+@require_GET
+@rate_limited("search", methods=("GET",))
+def similar(request: HttpRequest) -> HttpResponse:
+    """Questions like the title being typed on the new-thread form (``title``), or like a
+    question being read (``thread``); htmx fragments."""
+    community = None
+    exclude = None
+    if (thread_id := request.GET.get("thread", "")).isdigit():
+        thread = thread_by_id(viewer=request.user, pk=int(thread_id))
+        community, exclude = thread.community, thread.pk
+        opening = thread.posts.filter(position=1).values_list("body", flat=True).first() or ""
+        text = f"{thread.title} {plain_text(opening, limit=600)}"
+    else:
+        text = request.GET.get("title", "")[:300]
+        if slug := request.GET.get("community", "")[:60]:
+            community = Community.objects.filter(slug=slug).first()
+    results = (
+        selectors.similar_questions(
+            viewer=request.user, text=text, community=community, exclude=exclude
+        )
+        if len(text.strip()) >= 3
+        else []
+    )
+    return render(request, "search/_similar.html", {"results": results, "reading": exclude})
