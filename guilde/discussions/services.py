@@ -71,7 +71,9 @@ def _tags(community: Community, tag_slugs: Iterable[str]) -> list[Tag]:
 def _attach(post: Post, rendered: Rendered) -> None:
     """Link the post to the uploads its text shows (only those of its community)."""
     uploads = Upload.objects.filter(pk__in=rendered.uploads, community_id=post.thread.community_id)
+    before = set(post.attachments.values_list("pk", flat=True))
     post.attachments.set(list(uploads))
+    indexing.changed("upload", *(before - {u.pk for u in uploads}))  # no longer used here
 
 
 def _refresh(thread: Thread) -> None:

@@ -74,7 +74,9 @@ def _tags(community: Community, names: Iterable[str]) -> list[Tag]:
 
 def _attach(article: Article, rendered: Rendered) -> None:
     uploads = Upload.objects.filter(pk__in=rendered.uploads, community_id=article.community_id)
+    before = set(article.attachments.values_list("pk", flat=True))
     article.attachments.set(list(uploads))
+    indexing.changed("upload", *(before - {u.pk for u in uploads}))  # no longer used here
 
 
 def _locked(article: Article) -> Article:
@@ -107,8 +109,8 @@ def _new_revision(
     article.title, article.body, article.body_html = title, body, rendered.html
     article.revision_count, article.updated_at = number, now
     article.save(update_fields=["title", "body", "body_html", "revision_count", "updated_at"])
-    indexing.changed("article", article.pk)
     _attach(article, rendered)
+    indexing.changed("article", article.pk)
     return revision
 
 

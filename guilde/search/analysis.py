@@ -1,11 +1,15 @@
 """Text analysis: words, stems and accent folding, in French and English.
 
 A document is analysed in its language (its community's; a member's profile in the member's
-interface language, else the instance's): words are lower-cased, stemmed with that
-language's Snowball stemmer (PyStemmer), then stripped of accents, so "événements",
-"évènement" and "evenement" all become ``even``. A query is analysed in both languages at
-once: each word becomes the set of its French and English stems, and a document matches the
-word when it holds any of them — so queries match across the two languages.
+interface language, else the instance's): text is normalised (NFKC), split into words
+(letters and digits; underscores, apostrophes and hyphens split), lower-cased, then
+stemmed with that language's Snowball stemmer (PyStemmer) and stripped of accents and
+ligatures ("œ" → "oe"). French is stemmed first, then folded (the French stemmer reads
+accents: "fermentée" → ``ferment``); English is folded first, then stemmed ("résumés" →
+``resum``, like "resume"). So "événements", "évènement" and "evenement" all become
+``even``. A query is analysed in both languages and both orders at once: each word becomes
+the set of its candidate terms, and a document matches the word when it holds any of them
+— so queries match across the two languages, with or without accents.
 
 Stop words are dropped from documents (the document's language) and from queries (a word
 that is a stop word in either language), unless a query holds nothing else.
@@ -23,14 +27,14 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYSER_VERSION = 1
+ANALYSER_VERSION = 2
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 MAX_QUERY_WORDS = 32
 MAX_WORD_LENGTH = 60
 
-# Words: letters and digits (any script), with inner apostrophes and hyphens splitting.
-WORD = re.compile(r"\w+", re.UNICODE)
+# Words: letters and digits (any script); anything else, underscores included, splits.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 _STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
 
@@ -70,9 +74,12 @@ leurs quel quels quelle quelles sans soi
 }
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
 def fold(text: str) -> str:
-    """``text`` without accents (NFKD, combining marks dropped)."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """``text`` without accents (NFKD, combining marks dropped) or ligatures."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -83,14 +90,28 @@ def language_of(code: str | None) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The lower-cased words of ``text`` (too-long runs dropped)."""
-    return [w for w in WORD.findall(text.lower()) if len(w) <= MAX_WORD_LENGTH]
+    """The lower-cased words of ``text``, normalised (NFKC; too-long runs dropped)."""
+    normalised = unicodedata.normalize("NFKC", text).lower()
+    return [w for w in WORD.findall(normalised) if len(w) <= MAX_WORD_LENGTH]
 
 
 @lru_cache(maxsize=200_000)
 def term(word: str, language: str) -> str:
     """The index term for one lower-cased word in ``language``."""
-    return fold(_STEMMERS[language].stemWord(word))
+    if language == "fr":
+        return fold(_STEMMERS["fr"].stemWord(word))
+    return str(_STEMMERS[language].stemWord(fold(word)))
+
+
+@lru_cache(maxsize=50_000)
+def candidates(word: str) -> frozenset[str]:
+    """Every term a query word may stand for: each language, both orders of stemming and
+    folding (a word typed without its accents still meets the accented one)."""
+    found = set()
+    for stemmer in _STEMMERS.values():
+        found.add(fold(stemmer.stemWord(word)))
+        found.add(stemmer.stemWord(fold(word)))
+    return frozenset(found - {""})
 
 
 def terms(text: str, language: str) -> str:
@@ -122,7 +143,7 @@ def query_terms(text: str) -> Query:
     chosen = kept or typed
     seen: dict[frozenset[str], str] = {}
     for word in chosen:
-        alternatives = frozenset(term(word, lang) for lang in LANGUAGES) - {""}
+        alternatives = candidates(word)
         if alternatives and alternatives not in seen:
             seen[alternatives] = word
         if len(seen) >= MAX_QUERY_WORDS:
@@ -133,7 +154,5 @@ def query_terms(text: str) -> Query:
 def word_matches(word: str, language: str, wanted: frozenset[str]) -> bool:
     """Whether one original word (any case) matches one of the ``wanted`` terms: used to
     highlight snippets built from the original text."""
-    lowered = word.lower()
-    return term(lowered, language) in wanted or any(
-        term(lowered, other) in wanted for other in LANGUAGES if other != language
-    )
+    lowered = unicodedata.normalize("NFKC", word).lower()
+    return term(lowered, language) in wanted or not candidates(lowered).isdisjoint(wanted)

@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from guilde.search.selectors import SORTS, STATUSES, TYPES, SearchParams
 
+MAX_QUERY = 300
+
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search for"), max_length=300, required=False, strip=True)
+    q = forms.CharField(label=_("Search for"), required=False, strip=True)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Everything")), *TYPES.items()], required=False
     )
@@ -25,6 +27,10 @@ class SearchForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=list(SORTS.items()), required=False)
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
+
+    def clean_q(self) -> str:
+        """Longer queries are cut, not refused: the first words still find something."""
+        return str(self.cleaned_data.get("q") or "")[:MAX_QUERY]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

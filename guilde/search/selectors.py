@@ -173,6 +173,11 @@ def permission_q(viewer: Any) -> Q:
 # Filters -------------------------------------------------------------------------------------
 
 
+def _text(value: str) -> str:
+    """A filter value as the database may compare it (PostgreSQL refuses NUL bytes)."""
+    return value.replace("\x00", "")
+
+
 def _filtered(
     viewer: Any, params: SearchParams, *, skip: tuple[str, ...] = ()
 ) -> QuerySet[SearchDocument]:
@@ -183,11 +188,12 @@ def _filtered(
         else:
             documents = documents.filter(kind=params.type)
     if params.community and "community" not in skip:
-        documents = documents.filter(community__slug=params.community)
+        documents = documents.filter(community__slug=_text(params.community))
     if params.tag:
-        tagged_threads = Thread.objects.filter(tags__slug=params.tag).values("pk")
+        tag = _text(params.tag)
+        tagged_threads = Thread.objects.filter(tags__slug=tag).values("pk")
         tagged_articles = (
-            Article.objects.filter(tags__slug=params.tag)
+            Article.objects.filter(tags__slug=tag)
             .annotate(key=Cast("pk", CharField()))
             .values("key")
         )
@@ -196,7 +202,7 @@ def _filtered(
             | Q(kind=Kind.ARTICLE, object_key__in=tagged_articles)
         )
     if params.author:
-        documents = documents.filter(author__username=params.author)
+        documents = documents.filter(author__username=_text(params.author))
     if params.since:
         documents = documents.filter(created_at__date__gte=params.since)
     if params.until:
