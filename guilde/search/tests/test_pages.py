@@ -134,3 +134,19 @@ def test_similar_questions_while_typing_and_on_a_question(client, community):
     assert "Hazy pale ale from my kettle" in html
     assert "How do I clear a hazy beer?" not in html  # not itself
     assert client.get("/search/similar/", {"thread": second.pk + 100}).status_code == 404
+
+
+def test_similar_questions_cost_the_same_queries_for_1_or_5_results(client, community):
+    asked = _question(community, "Clarifying beer with gelatin")
+    made: list[int] = []
+
+    def setup(n: int) -> None:
+        while len(made) < n:
+            made.append(_question(community, f"Gelatin fining question {len(made)}").pk)
+
+    assert_constant_queries(
+        setup=setup,
+        action=lambda: client.get("/search/similar/", {"thread": asked.pk}),
+        small=1,
+        large=5,
+    )
