@@ -37,7 +37,11 @@ def _checklist() -> bytes:
 def _attach_checklist() -> bool:
     community = Community.objects.filter(slug="service-design").first()
     author = User.objects.filter(username="ines").first()
-    if community is None or author is None or Upload.objects.filter(name=safe_name(CHECKLIST, ".docx")).exists():
+    if (
+        community is None
+        or author is None
+        or Upload.objects.filter(name=safe_name(CHECKLIST, ".docx")).exists()
+    ):
         return False
     thread = Thread.objects.filter(community=community, kind=Thread.Kind.QUESTION).first()
     if thread is None:
