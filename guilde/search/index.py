@@ -257,7 +257,8 @@ def _index_replies(threads: list[Thread]) -> None:
     )
     for chunk in _chunks(replies.iterator(chunk_size=BATCH)):
         docs = [_post_doc(p, by_id[p.thread_id], urls[p.thread_id]) for p in chunk]
-        _save(Kind.POST, [], docs)
+        # By key too: a reply moved from a thread outside this batch still has a document.
+        _save(Kind.POST, [str(p.pk) for p in chunk], docs)
 
 
 def _restate_posts(thread: Thread) -> None:

@@ -270,3 +270,27 @@ def test_a_new_analyser_version_makes_the_scheduler_rebuild(community):
     assert not SearchDocument.objects.filter(pk=stale.pk).exists()  # replaced
     assert found("zqversion")
     assert tasks.rebuild_if_analyser_changed.call() == 0  # up to date now
+
+
+def test_a_reply_moved_to_a_new_thread_is_indexed_once_whatever_the_order(community):
+    moderator = member_of(community, role="moderator")
+    parent = _thread(community, title="zqorigin")
+    first = services.post_create(actor=member_of(community), thread=parent, body="zqfirstmoved")
+    second = services.post_create(actor=member_of(community), thread=parent, body="zqmovedreply")
+    new = services.thread_split(
+        actor=moderator,
+        thread=parent,
+        positions=[first.position, second.position],
+        title="zqnewthread",
+    )
+    # As if the moved reply's document still named its old thread, which is not in the batch.
+    SearchDocument.objects.filter(kind="post", object_key=str(second.pk)).update(
+        thread_id=parent.pk
+    )
+    index.index_threads([new.pk], with_posts=True)
+    index.index_threads([new.pk, parent.pk], with_posts=True)
+    index.index_threads([parent.pk, new.pk], with_posts=True)
+    assert found("zqmovedreply") == [("post", str(second.pk))]
+    document = SearchDocument.objects.get(kind="post", object_key=str(second.pk))
+    assert document.thread_id == new.pk
+    backend().check()
