@@ -1,8 +1,8 @@
 """`make bench`: run every benchmark, keep each one's JSON (its last line), and write them
 together to bench/results/<date>-<machine>.json.
 
-The page benchmarks use the canonical data set (var/bench, `guilde generate --preset
-bench-1m`, made on first use: about 4 minutes).
+The page and search benchmarks use the canonical data set (var/bench, `guilde generate
+--preset bench-1m`, made on first use: about 25 minutes on the 2-core machine).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = (
     ("pages", [sys.executable, "bench/pages.py"]),
+    ("search", [sys.executable, "bench/search.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

@@ -306,18 +306,27 @@ def search(
         documents = documents.exclude(kind=kind, object_key=key)
     ordering = ("-created_at", "-pk") if params.sort == "date" or not query else ("-score", "-pk")
     offset = (page.page - 1) * per_page
-    rows = list(
-        documents.select_related("community", "author")
+    # Rank on the narrow columns first, then load the page's documents: sorting whole rows
+    # (their text, their community and author) for every match costs more than ranking.
+    narrow = ("pk", "score")  # "score" is the backend's extra column
+    ranked = list(documents.order_by(*ordering).values_list(*narrow)[offset : offset + per_page])
+    loaded = (
+        SearchDocument.objects.filter(pk__in=[pk for pk, _score in ranked])
+        .select_related("community", "author")
         .defer("title_terms", "tags_terms", "body_terms")
-        .order_by(*ordering)[offset : offset + per_page]
+        .in_bulk()
     )
+    scores = dict(ranked)
+    rows = [loaded[pk] for pk, _score in ranked if pk in loaded]
     page.total, page.capped = (total, capped) if facets else (len(rows), False)
     page.pages = min(MAX_PAGE, -(-page.total // per_page)) if facets else page.page
-    page.results = [_result(row, query.all_terms, offset + i + 1) for i, row in enumerate(rows)]
+    page.results = [
+        _result(row, query.all_terms, offset + i + 1, scores[row.pk]) for i, row in enumerate(rows)
+    ]
     return page
 
 
-def _result(row: SearchDocument, terms: frozenset[str], rank: int) -> Result:
+def _result(row: SearchDocument, terms: frozenset[str], rank: int, score: Any) -> Result:
     title = row.title or row.context
     return Result(
         kind=row.kind,
@@ -326,7 +335,7 @@ def _result(row: SearchDocument, terms: frozenset[str], rank: int) -> Result:
         title=snippets.highlight(title, row.language, terms),
         snippet=snippets.snippet(row.body, row.language, terms),
         url=row.url,
-        score=float(getattr(row, "score", 0.0) or 0.0),
+        score=float(score or 0.0),
         context=row.context,
         community_name=row.community.name if row.community else "",
         community_slug=row.community.slug if row.community else "",

@@ -54,9 +54,16 @@ class PostgreSQLBackend:
             recency=ranking.RECENCY_WEIGHT,
             days=ranking.RECENCY_DAYS,
         )
+        # The rank window (ranking.RANK_WINDOW): only the most recently written matches are
+        # ranked (ts_rank_cd reads each match's whole vector).
+        window = (
+            "search_searchdocument.id >= COALESCE((SELECT w.id FROM search_searchdocument w"  # noqa: S608
+            f" WHERE w.search_vector @@ {tsquery} ORDER BY w.id DESC"
+            f" LIMIT 1 OFFSET {ranking.RANK_WINDOW - 1}), 0)"
+        )
         return documents.extra(  # noqa: S610 - the words are bound parameters
-            where=[f"search_searchdocument.search_vector @@ {tsquery}"],
-            params=params,
+            where=[f"search_searchdocument.search_vector @@ {tsquery}", window],
+            params=params + params,
             select={"score": score},
             select_params=params,
         )

@@ -60,10 +60,17 @@ class SQLiteBackend:
         threads_only: bool = False,
     ) -> QuerySet[SearchDocument]:
         table = "search_fts_thread" if threads_only else "search_fts"
+        match = fts_query(query, require_all=require_all)
+        # The rank window (ranking.RANK_WINDOW): only the most recently written matches are
+        # ranked; FTS5 walks its rowids backwards to find where that window starts.
+        window = (
+            f"{table}.rowid >= COALESCE((SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+            f" ORDER BY rowid DESC LIMIT 1 OFFSET {ranking.RANK_WINDOW - 1}), 0)"
+        )
         return documents.extra(  # noqa: S610 - the query string is a bound parameter
             tables=[table],
-            where=[f"{table}.rowid = search_searchdocument.id", f"{table} MATCH %s"],
-            params=[fts_query(query, require_all=require_all)],
+            where=[f"{table}.rowid = search_searchdocument.id", f"{table} MATCH %s", window],
+            params=[match, match],
             select={"score": _score(table)},
         )
 
