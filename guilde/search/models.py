@@ -37,32 +37,35 @@ class SearchDocument(models.Model):
     instead. Written only by :mod:`guilde.search.index`, inside the writer's transaction.
     """
 
+    # Column order matters on SQLite (migration 0003): the columns every match reads for
+    # permissions, filters and ranking come first, the text last, so that reading them does
+    # not walk a long body's overflow pages.
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    # The object's primary key as text (uploads have UUIDs).
-    object_key = models.CharField(max_length=40)
     audience = models.CharField(max_length=10, choices=Audience.choices)
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, null=True, related_name="+"
     )
-    thread_id = models.BigIntegerField(null=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    language = models.CharField(max_length=2)
+    thread_id = models.BigIntegerField(null=True)
     subtype = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=20, blank=True)
-    title = models.CharField(max_length=300, blank=True)
-    context = models.CharField(max_length=300, blank=True)
-    tags = models.CharField(max_length=1000, blank=True)
-    body = models.TextField(blank=True)
-    title_terms = models.TextField(blank=True)
-    tags_terms = models.TextField(blank=True)
-    body_terms = models.TextField(blank=True)
-    url = models.CharField(max_length=500)
+    language = models.CharField(max_length=2)
     boost = models.FloatField(default=1.0)
     created_at = models.DateTimeField()
     activity_at = models.DateTimeField()
     indexed_at = models.DateTimeField(default=timezone.now)
+    # The object's primary key as text (uploads have UUIDs).
+    object_key = models.CharField(max_length=40)
+    url = models.CharField(max_length=500)
+    title = models.CharField(max_length=300, blank=True)
+    context = models.CharField(max_length=300, blank=True)
+    tags = models.CharField(max_length=1000, blank=True)
+    title_terms = models.TextField(blank=True)
+    tags_terms = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
 
     class Meta:
         constraints = [
