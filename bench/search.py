@@ -8,17 +8,24 @@ frequent in thread titles, alone. Each query runs through
 - the **selector** (``guilde.search.selectors.search``: all words required, permission
   filter, type and community facets, highlighted titles and snippets — what a search page
   pays), as an anonymous visitor and as a signed-in member of several communities;
-- the **bare query**: the backend's match alone for the same analysed words, no permission
-  filter, no facets, no snippets, the first 20 by text rank. On SQLite ``SELECT rowid,
-  bm25(search_fts, …) FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20``; on
-  PostgreSQL ``SELECT id FROM search_searchdocument WHERE search_vector @@ … ORDER BY
-  ts_rank_cd(…) DESC LIMIT 20``, with the backend's own query string or tsquery.
+- the **bare query**: the full-text query alone for the same analysed words, no
+  permission filter, no facets, no snippets, the first 20 by text rank among the rank
+  window's documents. On SQLite ``SELECT rowid, bm25(search_fts, …) FROM search_fts WHERE
+  search_fts MATCH ? AND rowid >= (the window's start) ORDER BY 2 LIMIT 20`` over the whole
+  index; on PostgreSQL ``SELECT id FROM search_searchdocument WHERE search_vector @@ … AND
+  id >= (the window's start) ORDER BY ts_rank_cd(…) DESC LIMIT 20``, with the backend's
+  own query string or tsquery. ``overhead_p95`` is the selector's p95 over it.
+
+Beside them, for scale: ``bare_every_match`` (the bare query with no window: what ranking
+every match costs) and, on SQLite, ``bare_recent``: the bare query as the backend ranks,
+in the table of recent documents when the window lies there (ranking.py, "Recent
+statistics"), with ``overhead_p95_vs_bare_recent``: what permissions, facets, loading the
+page and snippets add to the full-text work the selector does.
 
 Timed in this process with ``time.perf_counter`` around each call, after a warm-up pass;
 for each query the bare query, then the selector for each viewer, so noise from a shared
-machine falls on all of them alike. ``overhead_p95`` is the selector's p95 over the bare
-query's. The number of documents the bare match finds and the SQL queries a selector call
-makes are counted outside the timing.
+machine falls on all of them alike. The number of documents the bare match finds and the
+SQL queries a selector call makes are counted outside the timing.
 
     .venv/bin/python bench/search.py [--queries 200] [--frequent 20] [--seed 1]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guilde_bench \\
@@ -147,7 +154,7 @@ def _window() -> int:
     return int(getattr(ranking, "RANK_WINDOW", 0))
 
 
-def _match(q: str, *, window: int) -> tuple[str, str, list[Any]]:
+def _match(q: str, *, window: int, recent: bool = False) -> tuple[str, str, list[Any]]:
     """The backend's match for ``q``: the table and condition (with the rank window when
     ``window``), their parameters, and the text rank to order by (SQL)."""
     from django.db import connection
@@ -174,26 +181,32 @@ def _match(q: str, *, window: int) -> tuple[str, str, list[Any]]:
             f" ORDER BY w.id DESC LIMIT 1 OFFSET {window - 1}"
         )
         return f"{matching} AND id >= COALESCE(({since}), 0)", rank, words + words
-    from guilde.search.backends.sqlite import fts_query
+    from guilde.search.backends.sqlite import BACKEND, RECENT_TABLE, fts_query
 
     weights = f"{ranking.TITLE_WEIGHT}, {ranking.TAGS_WEIGHT}, {ranking.BODY_WEIGHT}"
-    rank = f"bm25(search_fts, {weights})"
     text = fts_query(query, require_all=True)
     if not window:
-        return "search_fts WHERE search_fts MATCH %s", rank, [text]
+        return "search_fts WHERE search_fts MATCH %s", f"bm25(search_fts, {weights})", [text]
+    if recent:
+        # As the backend does: find where the window starts, then rank in the recent table
+        # when the whole window lies there (ranking.py, "Recent statistics").
+        start, floor = BACKEND._window("search_fts", text)
+        table = RECENT_TABLE if start is not None and start >= floor else "search_fts"
+        matching = f"{table} WHERE {table} MATCH %s AND rowid >= %s"
+        return matching, f"bm25({table}, {weights})", [text, start or 0]
     since = (
         "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"  # noqa: S608
         f" ORDER BY rowid DESC LIMIT 1 OFFSET {window - 1}"
     )
     matching = f"search_fts WHERE search_fts MATCH %s AND rowid >= COALESCE(({since}), 0)"
-    return matching, rank, [text, text]
+    return matching, f"bm25(search_fts, {weights})", [text, text]
 
 
-def bare_query(q: str, *, window: int) -> tuple[str, list[Any]]:
+def bare_query(q: str, *, window: int, recent: bool = False) -> tuple[str, list[Any]]:
     """The backend's match alone for ``q``, the first 20 by text rank: SQL and parameters."""
     from django.db import connection
 
-    matching, rank, params = _match(q, window=window)
+    matching, rank, params = _match(q, window=window, recent=recent)
     if connection.vendor == "postgresql":
         # The rank's tsquery takes the words once more (the condition took them once, or
         # twice with the window).
@@ -216,10 +229,10 @@ def matches(q: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def run_bare(q: str, window: int = 0) -> int:
+def run_bare(q: str, window: int = 0, recent: bool = False) -> int:
     from django.db import connection
 
-    sql, params = bare_query(q, window=window)
+    sql, params = bare_query(q, window=window, recent=recent)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall())
@@ -279,6 +292,8 @@ def measure(queries: list[str], viewers: dict[str, Any], warmup: int) -> dict[st
     calls: dict[str, Callable[[str], Any]] = {"bare": functools.partial(run_bare, window=window)}
     if window:  # and what ranking every match would cost
         calls["bare_every_match"] = run_bare
+    if window and connection.vendor == "sqlite":  # and as the backend ranks the window
+        calls["bare_recent"] = functools.partial(run_bare, window=window, recent=True)
     for name, viewer in viewers.items():
         calls[name] = functools.partial(run_selector, viewer)
     for q in queries[:warmup]:  # the index's pages into the caches, the code paths run once
@@ -316,12 +331,23 @@ def measure(queries: list[str], viewers: dict[str, Any], warmup: int) -> dict[st
     }
     if window:
         result["bare_every_match"] = timings(times["bare_every_match"])
+    if "bare_recent" in times:
+        result["bare_recent"] = timings(times["bare_recent"])
     for name in viewers:
         selector = timings(times[name])
         result[name] = {
             **selector,
             "overhead_p50": round(selector["p50_ms"] / bare["p50_ms"], 2),
             "overhead_p95": round(selector["p95_ms"] / bare["p95_ms"], 2),
+            **(
+                {
+                    "overhead_p95_vs_bare_recent": round(
+                        selector["p95_ms"] / result["bare_recent"]["p95_ms"], 2
+                    )
+                }
+                if "bare_recent" in result
+                else {}
+            ),
             "total_median": statistics.median(totals[name]),
             "capped": capped[name],
             "fallback": fallback[name],

@@ -505,6 +505,8 @@ def index_community_content(
                     indexer(chunk)
                 if progress:
                     progress(len(chunk))
+    # A bulk load: the recent part of the index is trimmed now rather than by the worker.
+    backend().trim()
 
 
 def uploads_changed(ids: Iterable[Any]) -> None:
@@ -585,6 +587,8 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
         IndexState.objects.update_or_create(
             key=ANALYSER_KEY, defaults={"value": str(analysis.ANALYSER_VERSION)}
         )
+    backend().trim()
+    with transaction.atomic():
         backend().optimise()
     return SearchDocument.objects.count()
 

@@ -29,6 +29,16 @@ score = text relevance × document boost × recency
   as much as one matching :data:`RANK_WINDOW` documents; queries that match fewer — nearly
   all precise ones — are ranked in full. Facet counts stop at 1,000 anyway.
 
+- **Recent statistics** (SQLite): BM25 weighs a word by the share of documents holding
+  it, and FTS5 counts them anew for every query by reading the word's whole list — for a
+  word in half of a million documents, that count costs more than ranking the window. A
+  search whose rank window lies entirely among the :data:`RECENT_DOCUMENTS` most recently
+  written documents ranks against an FTS5 table of those only (``search_fts_recent``):
+  the same documents, the same scores but for the words' weights, which come from a
+  large recent sample of the collection instead of all of it (as a search engine
+  spread over shards weighs words by each shard's statistics). Narrower searches, whose
+  window reaches older documents, rank against the whole collection.
+
 The constants were set from these principles before any evaluation and are not tuned on
 the duplicate-question evaluation (``guilde eval-search``).
 """
@@ -44,6 +54,7 @@ PG_WEIGHTS = (0.0, BODY_WEIGHT / TITLE_WEIGHT, TAGS_WEIGHT / TITLE_WEIGHT, 1.0)
 PG_NORMALISATION = 1
 
 RANK_WINDOW = 2000
+RECENT_DOCUMENTS = 100_000
 
 RECENCY_WEIGHT = 0.3
 RECENCY_DAYS = 90.0

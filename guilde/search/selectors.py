@@ -10,6 +10,7 @@ direct messages cannot appear, not even as a count.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from guilde.communities.permissions import is_admin
 from guilde.communities.selectors import discoverable_q
 from guilde.discussions.models import Thread
 from guilde.knowledge.models import Article
-from guilde.search import analysis, snippets
+from guilde.search import analysis, ranking, snippets
 from guilde.search.backends import backend
 from guilde.search.models import Audience, Kind, SearchDocument
 
@@ -124,44 +125,56 @@ class SearchPage:
 # Permissions ---------------------------------------------------------------------------------
 
 
-def _viewable_communities(viewer: Any) -> QuerySet[Community, Any]:
-    communities = Community.objects.filter(discoverable_q(viewer))
-    if not is_admin(viewer):
-        readable = Q(visibility=Community.Visibility.PUBLIC)
-        if viewer.is_authenticated:
-            readable |= Q(
-                pk__in=Membership.objects.filter(
-                    member_id=viewer.pk, status=Membership.Status.ACTIVE
-                ).values("community_id")
-            )
-        communities = communities.filter(readable)
-    return communities.values("pk")
+@dataclass(frozen=True)
+class CommunityRights:
+    """The communities whose documents ``viewer`` may find, as id lists (two small queries,
+    read once per search, so the search's own query compares ids instead of nesting the
+    community rules)."""
+
+    discoverable: list[int]
+    readable: list[int]
+    stewarded: list[int]
 
 
-def _steward_communities(viewer: Any) -> QuerySet[Any, Any]:
+def community_rights(viewer: Any) -> CommunityRights:
+    known = list(
+        Community.objects.filter(discoverable_q(viewer)).values_list("pk", "visibility").order_by()
+    )
+    discoverable = [pk for pk, _visibility in known]
     if is_admin(viewer):
-        return Community.objects.values("pk")
-    return Membership.objects.filter(
-        Q(role=Membership.Role.COORDINATOR) | Q(steward=True),
-        member_id=viewer.pk,
-        status=Membership.Status.ACTIVE,
-    ).values("community_id")
+        return CommunityRights(discoverable, discoverable, discoverable)
+    memberships: dict[int, tuple[str, bool]] = {}
+    if viewer.is_authenticated:
+        memberships = {
+            community_id: (role, steward)
+            for community_id, role, steward in Membership.objects.filter(
+                member_id=viewer.pk, status=Membership.Status.ACTIVE
+            ).values_list("community_id", "role", "steward")
+        }
+    readable = [
+        pk
+        for pk, visibility in known
+        if visibility == Community.Visibility.PUBLIC or pk in memberships
+    ]
+    stewarded = [
+        pk
+        for pk in readable
+        if pk in memberships
+        and (memberships[pk][0] == Membership.Role.COORDINATOR or memberships[pk][1])
+    ]
+    return CommunityRights(discoverable, readable, stewarded)
 
 
 def permission_q(viewer: Any) -> Q:
     """The documents ``viewer`` may find, as a condition of the query."""
-    viewable = _viewable_communities(viewer)
-    condition = Q(audience=Audience.COMMUNITY, community_id__in=viewable)
-    condition |= Q(
-        audience=Audience.DISCOVER,
-        community_id__in=Community.objects.filter(discoverable_q(viewer)).values("pk"),
-    )
+    rights = community_rights(viewer)
+    condition = Q(audience=Audience.COMMUNITY, community_id__in=rights.readable)
+    condition |= Q(audience=Audience.DISCOVER, community_id__in=rights.discoverable)
     if viewer.is_authenticated:
-        condition |= Q(audience=Audience.DRAFT, community_id__in=viewable, author_id=viewer.pk)
         condition |= Q(
-            audience=Audience.DRAFT,
-            community_id__in=viewable,
-        ) & Q(community_id__in=_steward_communities(viewer))
+            audience=Audience.DRAFT, community_id__in=rights.readable, author_id=viewer.pk
+        )
+        condition |= Q(audience=Audience.DRAFT, community_id__in=rights.stewarded)
         shared = User.objects.filter(shared_member_ids_query(viewer) | Q(pk=viewer.pk)).values("pk")
         condition |= Q(audience=Audience.EVERYONE) & ~Q(author_id__in=shared)
         condition |= Q(audience=Audience.SHARED, author_id__in=shared)
@@ -179,9 +192,11 @@ def _text(value: str) -> str:
 
 
 def _filtered(
-    viewer: Any, params: SearchParams, *, skip: tuple[str, ...] = ()
+    permitted: QuerySet[SearchDocument], params: SearchParams, *, skip: tuple[str, ...] = ()
 ) -> QuerySet[SearchDocument]:
-    documents = SearchDocument.objects.filter(permission_q(viewer))
+    """``permitted`` (the documents the viewer may find) narrowed by ``params``' filters,
+    but those named in ``skip``."""
+    documents = permitted
     if params.type and "type" not in skip:
         if params.type == "question":
             documents = documents.filter(kind=Kind.THREAD, subtype=Thread.Kind.QUESTION)
@@ -230,40 +245,93 @@ def _type_of(kind: str, subtype: str) -> list[str]:
     return [kind]
 
 
+Facets = tuple[list[Facet], list[Facet], int, bool]
+
+
 def _facets(
-    viewer: Any, params: SearchParams, query: analysis.Query, *, require_all: bool
-) -> tuple[list[Facet], list[Facet], int, bool]:
+    permitted: QuerySet[SearchDocument],
+    params: SearchParams,
+    query: analysis.Query,
+    *,
+    require_all: bool,
+) -> Facets:
     """Counts by type and by community (each ignoring its own filter), capped at
     :data:`FACET_CAP` documents; and the total for the current filters."""
     by_type = list(
-        _matched(_filtered(viewer, params, skip=("type",)), query, require_all=require_all)
+        _matched(_filtered(permitted, params, skip=("type",)), query, require_all=require_all)
         .values_list("kind", "subtype", "community_id")
         .order_by()[:FACET_CAP]
     )
-    type_counts: Counter[str] = Counter()
-    for kind, subtype, _community in by_type:
-        type_counts.update(_type_of(kind, subtype))
-    total = type_counts[params.type] if params.type else len(by_type)
-    capped = len(by_type) >= FACET_CAP
+    in_communities: Sequence[int | None] | None = None
     if params.community:
         in_communities = list(
-            _matched(_filtered(viewer, params, skip=("community",)), query, require_all=require_all)
+            _matched(
+                _filtered(permitted, params, skip=("community",)), query, require_all=require_all
+            )
             .values_list("community_id", flat=True)
             .order_by()[:FACET_CAP]
         )
-    else:
-        in_communities = [
-            c
-            for kind, subtype, c in by_type
-            if not params.type or params.type in _type_of(kind, subtype)
-        ]
-    community_counts = Counter(c for c in in_communities if c is not None)
+    return _counted(params, by_type, in_communities)
+
+
+def _counted(
+    params: SearchParams,
+    by_type: Sequence[tuple[str, str, int | None]],
+    in_communities: Sequence[int | None] | None,
+) -> Facets:
+    """The facets from (kind, subtype, community) of the documents found without the type
+    filter and, when a community is chosen, the communities found without that filter."""
+    type_counts: Counter[str] = Counter()
+    community_counts: Counter[int] = Counter()
+    for (kind, subtype, community), n in Counter(by_type).items():
+        counted_as = _type_of(kind, subtype)
+        for value in counted_as:
+            type_counts[value] += n
+        wanted = not params.type or params.type in counted_as
+        if in_communities is None and community is not None and wanted:
+            community_counts[community] += n
+    total = type_counts[params.type] if params.type else len(by_type)
+    capped = len(by_type) >= FACET_CAP
+    if in_communities is not None:
+        community_counts = Counter(c for c in in_communities if c is not None)
     top = community_counts.most_common(10)
-    names = dict(Community.objects.filter(pk__in=[pk for pk, _n in top]).values_list("pk", "slug"))
-    labels = dict(Community.objects.filter(pk__in=[pk for pk, _n in top]).values_list("pk", "name"))
+    shown = {
+        pk: (slug, name)
+        for pk, slug, name in Community.objects.filter(pk__in=[pk for pk, _n in top]).values_list(
+            "pk", "slug", "name"
+        )
+    }
     types = [Facet(value, str(label), type_counts[value]) for value, label in TYPES.items()]
-    communities = [Facet(names[pk], labels[pk], n) for pk, n in top if pk in names]
+    communities = [Facet(*shown[pk], n) for pk, n in top if pk in shown]
     return types, communities, total, capped
+
+
+# "score" is the backend's extra column.
+_WINDOW_COLUMNS = ("pk", "score", "kind", "subtype", "community_id")
+
+
+def _window_ranked(
+    permitted: QuerySet[SearchDocument],
+    params: SearchParams,
+    query: analysis.Query,
+    *,
+    require_all: bool,
+) -> tuple[list[tuple[int, float]], Facets]:
+    """Every match in the rank window the viewer may see, in one query, ranked here: the
+    page and the facets both come from it (the window holds at most
+    :data:`~guilde.search.ranking.RANK_WINDOW` documents). For a search by relevance with
+    no community chosen and no thread-only type (those rank against another table)."""
+    rows = sorted(
+        _matched(_filtered(permitted, params, skip=("type",)), query, require_all=require_all)
+        .values_list(*_WINDOW_COLUMNS)
+        .order_by()[: ranking.RANK_WINDOW]
+    )
+    facets = _counted(params, [row[2:] for row in rows[:FACET_CAP]], None)
+    if params.type:
+        rows = [row for row in rows if params.type in _type_of(row[2], row[3])]
+    # By score, then the most recent first (as the SQL ordering "-score", "-pk").
+    ranked = sorted(((score or 0.0, pk) for pk, score, *_rest in rows), reverse=True)
+    return [(pk, score) for score, pk in ranked], facets
 
 
 def search(
@@ -286,18 +354,38 @@ def search(
     if not query and not params.has_filters:
         return page
     page.page = max(1, min(params.page, MAX_PAGE))
+    # The permission condition is built once and every query of this search starts from it.
+    permitted = SearchDocument.objects.filter(permission_q(viewer))
+    offset = (page.page - 1) * per_page
+    if (
+        facets
+        and query
+        and not exclude
+        and params.sort != "date"
+        and not params.community
+        and params.type not in ("thread", "question")
+    ):
+        # The common search: one query for the page and the facets.
+        ranked, found = _window_ranked(permitted, params, query, require_all=require_all)
+        if found[2] == 0 and require_all and len(query.alternatives) > 1:
+            page.fallback = True
+            ranked, found = _window_ranked(permitted, params, query, require_all=False)
+        page.types, page.communities, total, capped = found
+        return _page(
+            page, query, ranked[offset : offset + per_page], offset, per_page, (total, capped)
+        )
     total, capped = 0, False
     if facets:
         page.types, page.communities, total, capped = _facets(
-            viewer, params, query, require_all=require_all
+            permitted, params, query, require_all=require_all
         )
         if total == 0 and require_all and len(query.alternatives) > 1:
             page.fallback, require_all = True, False
             page.types, page.communities, total, capped = _facets(
-                viewer, params, query, require_all=False
+                permitted, params, query, require_all=False
             )
     documents = _matched(
-        _filtered(viewer, params),
+        _filtered(permitted, params),
         query,
         require_all=require_all,
         threads_only=params.type in ("thread", "question"),
@@ -305,35 +393,77 @@ def search(
     for kind, key in exclude:
         documents = documents.exclude(kind=kind, object_key=key)
     ordering = ("-created_at", "-pk") if params.sort == "date" or not query else ("-score", "-pk")
-    offset = (page.page - 1) * per_page
     # Rank on the narrow columns first, then load the page's documents: sorting whole rows
     # (their text, their community and author) for every match costs more than ranking.
     narrow = ("pk", "score")  # "score" is the backend's extra column
     ranked = list(documents.order_by(*ordering).values_list(*narrow)[offset : offset + per_page])
+    return _page(page, query, ranked, offset, per_page, (total, capped) if facets else None)
+
+
+def _page(
+    page: SearchPage,
+    query: analysis.Query,
+    ranked: list[tuple[int, Any]],
+    offset: int,
+    per_page: int,
+    counted: tuple[int, bool] | None,
+) -> SearchPage:
+    """``page`` with the ``ranked`` (id, score) documents loaded and shown; ``counted``:
+    the total and whether it is capped (``None``: not counted, one page only)."""
     loaded = (
         SearchDocument.objects.filter(pk__in=[pk for pk, _score in ranked])
         .select_related("community", "author")
-        .defer("title_terms", "tags_terms", "body_terms")
+        .only(*_SHOWN)
         .in_bulk()
     )
     scores = dict(ranked)
     rows = [loaded[pk] for pk, _score in ranked if pk in loaded]
-    page.total, page.capped = (total, capped) if facets else (len(rows), False)
-    page.pages = min(MAX_PAGE, -(-page.total // per_page)) if facets else page.page
+    seen: dict[str, dict[str, bool]] = {}  # words already judged, by language
+    page.total, page.capped = counted if counted else (len(rows), False)
+    page.pages = min(MAX_PAGE, -(-page.total // per_page)) if counted else page.page
     page.results = [
-        _result(row, query.all_terms, offset + i + 1, scores[row.pk]) for i, row in enumerate(rows)
+        _result(
+            row, query.all_terms, offset + i + 1, scores[row.pk], seen.setdefault(row.language, {})
+        )
+        for i, row in enumerate(rows)
     ]
     return page
 
 
-def _result(row: SearchDocument, terms: frozenset[str], rank: int, score: Any) -> Result:
+# What a result shows (loaded for the page's documents only).
+_SHOWN = (
+    "kind",
+    "object_key",
+    "language",
+    "subtype",
+    "status",
+    "created_at",
+    "url",
+    "title",
+    "context",
+    "body",
+    "community__name",
+    "community__slug",
+    "author__display_name",
+    "author__username",
+    "author__deleted_at",
+)
+
+
+def _result(
+    row: SearchDocument,
+    terms: frozenset[str],
+    rank: int,
+    score: Any,
+    seen: dict[str, bool] | None = None,
+) -> Result:
     title = row.title or row.context
     return Result(
         kind=row.kind,
         key=row.object_key,
         plain_title=title,
-        title=snippets.highlight(title, row.language, terms),
-        snippet=snippets.snippet(row.body, row.language, terms),
+        title=snippets.highlight(title, row.language, terms, seen),
+        snippet=snippets.snippet(row.body, row.language, terms, seen=seen),
         url=row.url,
         score=float(score or 0.0),
         context=row.context,

@@ -11,11 +11,21 @@ SNIPPET_LENGTH = 240
 SCAN_LIMIT = 30_000  # characters looked at for matches in a long body
 
 
-def _matches(text: str, language: str, wanted: frozenset[str]) -> list[tuple[int, int, str]]:
+def _matches(
+    text: str, language: str, wanted: frozenset[str], seen: dict[str, bool] | None = None
+) -> list[tuple[int, int, str]]:
+    """Where ``text``'s words matching ``wanted`` are. ``seen``: the words already judged
+    (texts, and the results of one page, repeat their words: each is analysed once)."""
     found = []
+    verdicts = {} if seen is None else seen
     for match in analysis.WORD.finditer(text):
         word = match.group()
-        if len(word) <= analysis.MAX_WORD_LENGTH and analysis.word_matches(word, language, wanted):
+        if len(word) > analysis.MAX_WORD_LENGTH:
+            continue
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = analysis.word_matches(word, language, wanted)
+        if verdict:
             found.append((match.start(), match.end(), word.lower()))
     return found
 
@@ -33,21 +43,28 @@ def _marked(text: str, start: int, end: int, matches: list[tuple[int, int, str]]
     return "".join(out)
 
 
-def highlight(text: str, language: str, wanted: frozenset[str]) -> SafeString:
+def highlight(
+    text: str, language: str, wanted: frozenset[str], seen: dict[str, bool] | None = None
+) -> SafeString:
     """All of ``text`` (a title), its matching words marked."""
-    matches = _matches(text, language, wanted) if wanted else []
+    matches = _matches(text, language, wanted, seen) if wanted else []
     return mark_safe(_marked(text, 0, len(text), matches))  # noqa: S308 - escaped above
 
 
 def snippet(
-    text: str, language: str, wanted: frozenset[str], length: int = SNIPPET_LENGTH
+    text: str,
+    language: str,
+    wanted: frozenset[str],
+    length: int = SNIPPET_LENGTH,
+    *,
+    seen: dict[str, bool] | None = None,
 ) -> SafeString:
     """About ``length`` characters of ``text`` around the densest cluster of matching words,
     matches marked, cut at word boundaries, "…" where text was left out."""
     if not text:
         return mark_safe("")
     scanned = text[:SCAN_LIMIT]
-    matches = _matches(scanned, language, wanted) if wanted else []
+    matches = _matches(scanned, language, wanted, seen) if wanted else []
     start = 0
     if matches:
         best, best_count = 0, -1

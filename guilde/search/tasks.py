@@ -9,6 +9,7 @@ from django.tasks import task
 
 from guilde.core.scheduling import daily, every, periodic
 from guilde.search import analysis, index, services
+from guilde.search.backends import backend
 from guilde.search.models import AttachmentText, SearchDocument
 from guilde.uploads.models import Upload
 from guilde.uploads.text import extract_text
@@ -52,6 +53,13 @@ def rebuild_if_analyser_changed() -> int:
     if index.stored_analyser_version() == analysis.ANALYSER_VERSION:
         return 0
     return index.rebuild()
+
+
+@periodic(every(minutes=10))
+@task()
+def trim_recent_documents() -> int:
+    """Keep the search index's recent part to its size (ranking.RECENT_DOCUMENTS)."""
+    return backend().trim()
 
 
 @periodic(daily(at="03:40"))

@@ -3,7 +3,8 @@
 :func:`backend` returns the module-level backend for the default connection's vendor.
 Each backend knows how to analyse a document for its index (:meth:`Backend.analyse`), how
 to restrict and rank a queryset of :class:`~guilde.search.models.SearchDocument` by a query
-(:meth:`Backend.match`), how to tidy its index (:meth:`Backend.optimise`) and how to check
+(:meth:`Backend.match`), how to tidy its index (:meth:`Backend.trim`,
+:meth:`Backend.optimise`) and how to check
 it (:meth:`Backend.check`).
 """
 
@@ -35,6 +36,10 @@ class Backend(Protocol):
     ) -> QuerySet[SearchDocument]:
         """``documents`` matching ``query``, annotated with ``score`` (higher is better).
         ``threads_only``: ``documents`` are threads; rank among threads only."""
+        ...
+
+    def trim(self) -> int:
+        """Keep the index's recent part small (see ranking.py); returns how far it moved."""
         ...
 
     def optimise(self) -> None: ...

@@ -294,3 +294,76 @@ def test_a_reply_moved_to_a_new_thread_is_indexed_once_whatever_the_order(commun
     document = SearchDocument.objects.get(kind="post", object_key=str(second.pk))
     assert document.thread_id == new.pk
     backend().check()
+
+
+# The recent part of the SQLite index --------------------------------------------------------
+
+sqlite_only = pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "sqlite", reason="SQLite's FTS5 tables"
+)
+
+
+def _recent_floor() -> int:
+    state = IndexState.objects.filter(key="recent_floor").values_list("value", flat=True)
+    return int(state[0]) if state else 0
+
+
+def _ranked_against(q: str) -> str:
+    from guilde.search.backends.sqlite import RECENT_TABLE
+
+    query = analysis.query_terms(q)
+    matched = backend().match(SearchDocument.objects.all(), query, require_all=True)
+    return "recent" if RECENT_TABLE in str(matched.query) else "all"
+
+
+@sqlite_only
+def test_the_recent_table_follows_its_floor_and_broad_searches_rank_there(community, monkeypatch):
+    """``search_fts_recent`` holds the documents at or above its floor; the worker's trim
+    moves the floor (in batches, or by rebuilding the table when more goes than
+    stays) and FTS5's integrity check compares it with exactly those documents. A search
+    whose rank window lies above the floor ranks there and finds what the whole index
+    would rank in that window; one whose window reaches below the floor ranks against
+    every document."""
+    from guilde.search import ranking
+    from guilde.search.backends import sqlite
+
+    monkeypatch.setattr(ranking, "RANK_WINDOW", 3)
+    monkeypatch.setattr(ranking, "RECENT_DOCUMENTS", 8)  # fewer go than stay: batches
+    monkeypatch.setattr(sqlite, "TRIM_MIN", 1)
+    monkeypatch.setattr(sqlite, "TRIM_BATCH", 2)
+    threads = [
+        _thread(community, title=f"Zqrecent number {i}", body="zqbroad" if i else "zqold")
+        for i in range(12)
+    ]
+    before = found("zqbroad")
+    assert _recent_floor() == 0
+    assert backend().trim() > 0
+    top = SearchDocument.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert _recent_floor() == top - ranking.RECENT_DOCUMENTS + 1
+    backend().check()
+
+    # Broad: the three most recent matches, all above the floor.
+    assert _ranked_against("zqbroad") == "recent"
+    assert sorted(found("zqbroad")) == sorted(before)
+    assert len(before) == 3
+    # Narrow: the one match lies below the floor, so the whole index ranks it.
+    assert _ranked_against("zqold") == "all"
+    assert found("zqold") == [("thread", str(threads[0].pk))]
+
+    # Writes on both sides of the floor keep the table exact.
+    newest = threads[-1]
+    services.post_edit(actor=newest.author, post=newest.posts.get(position=1), body="zqedited")
+    services.post_edit(
+        actor=threads[1].author, post=threads[1].posts.get(position=1), body="zqedited"
+    )
+    backend().check()
+    assert sorted(found("zqedited")) == sorted(
+        [("thread", str(newest.pk)), ("thread", str(threads[1].pk))]
+    )
+
+    # More to take out than to keep: rebuilt above the new floor.
+    monkeypatch.setattr(ranking, "RECENT_DOCUMENTS", 1)
+    moved = backend().trim()
+    assert moved > 1
+    backend().check()
+    assert _ranked_against("zqedited") == "all"  # its window reaches below the floor
