@@ -294,15 +294,19 @@ def _counted(
     capped = len(by_type) >= FACET_CAP
     if in_communities is not None:
         community_counts = Counter(c for c in in_communities if c is not None)
-    top = community_counts.most_common(10)
     shown = {
         pk: (slug, name)
-        for pk, slug, name in Community.objects.filter(pk__in=[pk for pk, _n in top]).values_list(
+        for pk, slug, name in Community.objects.filter(pk__in=list(community_counts)).values_list(
             "pk", "slug", "name"
         )
     }
+    # The ten with most results; equal counts by name (whatever order the rows came in).
+    top = sorted(
+        (pk for pk in community_counts if pk in shown),
+        key=lambda pk: (-community_counts[pk], shown[pk][1].casefold(), pk),
+    )[:10]
     types = [Facet(value, str(label), type_counts[value]) for value, label in TYPES.items()]
-    communities = [Facet(*shown[pk], n) for pk, n in top if pk in shown]
+    communities = [Facet(*shown[pk], community_counts[pk]) for pk in top]
     return types, communities, total, capped
 
 
