@@ -505,8 +505,7 @@ def index_community_content(
                     indexer(chunk)
                 if progress:
                     progress(len(chunk))
-    # A bulk load: the recent part of the index is trimmed now rather than by the worker.
-    backend().trim()
+    backend().after_bulk_load()
 
 
 def uploads_changed(ids: Iterable[Any]) -> None:
@@ -587,7 +586,7 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
         IndexState.objects.update_or_create(
             key=ANALYSER_KEY, defaults={"value": str(analysis.ANALYSER_VERSION)}
         )
-    backend().trim()
+    backend().after_bulk_load()
     with transaction.atomic():
         backend().optimise()
     return SearchDocument.objects.count()

@@ -42,6 +42,11 @@ class Backend(Protocol):
         """Keep the index's recent part small (see ranking.py); returns how far it moved."""
         ...
 
+    def after_bulk_load(self) -> None:
+        """Bring the index in shape after many documents were written at once (imports,
+        generated data, a rebuild)."""
+        ...
+
     def optimise(self) -> None: ...
 
     def check(self) -> None:

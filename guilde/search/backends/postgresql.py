@@ -72,6 +72,11 @@ class PostgreSQLBackend:
         # ts_rank_cd reads no collection statistics: nothing to keep small.
         return 0
 
+    def after_bulk_load(self) -> None:
+        # The planner's statistics (autovacuum would refresh them, later, when it runs):
+        # without them it scans every match to find where the rank window starts.
+        self.optimise()
+
     def optimise(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE search_searchdocument")

@@ -148,6 +148,9 @@ class SQLiteBackend:
                 _set_floor(cursor, upto)
                 removed += upto - floor
 
+    def after_bulk_load(self) -> None:
+        self.trim()
+
     def optimise(self) -> None:
         with connection.cursor() as cursor:
             for table in TABLES:
