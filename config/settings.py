@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "guilde.knowledge",
     "guilde.importers",
     "guilde.search",
+    "guilde.semantic",
     "guilde.home",
     "guilde.api",
     "allauth",

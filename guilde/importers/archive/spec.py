@@ -360,6 +360,7 @@ LEFT_BEHIND: dict[str, str] = {
     "importers.ImportedObject": "import bookkeeping of the source instance",
     "search": "the search index and attachments' text are rebuilt by the importing instance;"
     " the search log stays with the source",
+    "semantic": "vectors are computed again by the importing instance's worker",
 }
 
 

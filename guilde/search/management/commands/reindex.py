@@ -4,6 +4,9 @@ Each batch of documents is replaced in its own transaction, so searches keep fin
 old documents until their new ones land; documents of things no longer searchable are
 dropped at the end. The analyser version is recorded (the scheduler rebuilds by itself
 when it changes).
+
+``guilde reindex --embeddings`` computes the vectors of semantic search instead: every
+thread and article embedded again by the configured embedder, in batches.
 """
 
 from __future__ import annotations
@@ -25,17 +28,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--embeddings",
+            action="store_true",
+            help="compute the vectors of semantic search (threads and articles)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         quiet = options["quiet"] or not sys.stderr.isatty()
-        with tqdm(
-            total=index.objects_to_index(), unit="objects", disable=quiet, file=sys.stderr
-        ) as bar:
+        from guilde.semantic import services as semantic
+
+        embeddings = options["embeddings"]
+        total = semantic.objects_to_embed() if embeddings else index.objects_to_index()
+        key = "embedded" if embeddings else "documents"
+        with tqdm(total=total, unit="objects", disable=quiet, file=sys.stderr) as bar:
 
             def advance(count: int) -> None:
                 bar.update(count)
 
-            documents = index.rebuild(progress=advance)
+            done = (
+                semantic.embed_all(progress=advance, force=True)
+                if embeddings
+                else index.rebuild(progress=advance)
+            )
         seconds = round(time.monotonic() - started, 1)
-        self.stdout.write(json.dumps({"documents": documents, "seconds": seconds}))
+        self.stdout.write(json.dumps({key: done, "seconds": seconds}))

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SemanticConfig(AppConfig):
+    name = "guilde.semantic"
+    verbose_name = "Semantic search"
+
+    def ready(self) -> None:
+        from guilde.semantic import personal_data, tasks  # noqa: F401  (registrations)
