@@ -36,3 +36,20 @@ class Embedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_key} ({self.model})"
+
+
+class VectorIndexVersion(models.Model):
+    """The newest version of the vector index's files (one row): processes compare it with
+    the version they mapped (:mod:`guilde.semantic.vectors`)."""
+
+    version = models.PositiveIntegerField(default=0)
+    # Part of the files' names: a database restored to an older version never maps the
+    # files another history left under the same number.
+    token = models.CharField(max_length=32, blank=True)
+    built_at = models.DateTimeField(auto_now=True)
+    # What the newest version was built from: the worker builds again when they change.
+    vectors = models.PositiveIntegerField(default=0)
+    latest_change = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"vector index v{self.version}"

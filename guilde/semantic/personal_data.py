@@ -9,3 +9,4 @@ classify(
     Handling.NONE,
     "vectors computed from threads' and articles' search documents; they follow them",
 )
+classify("semantic.VectorIndexVersion", Handling.NONE, "the vector index's own bookkeeping")

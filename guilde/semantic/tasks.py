@@ -11,7 +11,7 @@ from guilde.core import indexing
 from guilde.core.scheduling import every, periodic
 from guilde.discussions.models import Post, Thread
 from guilde.knowledge.models import Article
-from guilde.semantic import services
+from guilde.semantic import services, vectors
 
 
 @task()
@@ -32,6 +32,14 @@ def embed_community(community_id: int) -> int:
         for start in range(0, len(keys), services.BATCH):
             embedded += services.embed(kind, keys[start : start + services.BATCH])
     return embedded
+
+
+@periodic(every(seconds=5))
+@task()
+def refresh_vector_index() -> int:
+    """A new version of the vector index when the vectors changed (processes map it within
+    seconds: vectors.CHECK_SECONDS)."""
+    return vectors.refresh() or 0
 
 
 @periodic(every(minutes=10))

@@ -1,0 +1,122 @@
+"""The vector index: rebuilt by the worker when vectors change, mapped by every process
+at its newest version, masked by community before the top results are cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from guilde.communities.models import Community
+from guilde.communities.tests.factories import CommunityFactory, member_of
+from guilde.core.testing import run_queued_tasks
+from guilde.discussions import services as discussions
+from guilde.semantic import vectors
+from guilde.semantic.embedders import embedder
+from guilde.semantic.models import VectorIndexVersion
+from guilde.semantic.tasks import refresh_vector_index
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "How should I clean my fermenter between two batches?"
+
+
+@pytest.fixture(autouse=True)
+def own_directory(settings, tmp_path, monkeypatch):
+    settings.GUILDE_VECTOR_DIR = str(tmp_path / "vectors")
+    monkeypatch.setattr(vectors, "CHECK_SECONDS", 0.0)
+    vectors.forget()
+    yield
+    vectors.forget()
+
+
+def _question(community, title: str, body: str):
+    return discussions.thread_create(
+        actor=member_of(community), community=community, kind="question", title=title, body=body
+    )
+
+
+def _query():
+    return embedder().embed([QUERY])[0]
+
+
+def test_the_mask_applies_before_the_top_is_cut():
+    public = CommunityFactory.create()
+    private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
+    far = _question(public, "Which hops for a citrus IPA?", "Looking for aroma hops.")
+    close = _question(private, QUERY, "Mine smells of old beer after each brew.")
+    run_queued_tasks()
+    assert vectors.current() is None  # before the worker built the index
+    assert refresh_vector_index.call() == 2
+
+    everything = vectors.nearest(_query(), communities=[public.pk, private.pk], k=1)
+    assert [key for _kind, key, _score in everything] == [str(close.pk)]
+    # Without the private community, its closer thread is masked, not cut away with it.
+    masked = vectors.nearest(_query(), communities=[public.pk], k=1)
+    assert [key for _kind, key, _score in masked] == [str(far.pk)]
+    assert vectors.nearest(_query(), communities=[], k=5) == []
+    assert vectors.nearest(_query(), communities=[public.pk], kinds=("article",)) == []
+
+
+def test_processes_map_the_newest_version_and_rebuild_only_on_change(settings, tmp_path):
+    community = CommunityFactory.create()
+    _question(community, "Bottle conditioning", "How much sugar per litre?")
+    run_queued_tasks()
+    vectors.refresh()
+    first = vectors.current()
+    assert first is not None
+    assert len(first) == 1
+    assert vectors.refresh() is None  # nothing changed: no new version
+
+    newer = _question(community, QUERY, "Smells of vinegar.")
+    run_queued_tasks()
+    assert vectors.refresh() == 2
+    mapped = vectors.current()
+    assert mapped is not None
+    assert mapped.version[0] == first.version[0] + 1
+    assert str(newer.pk) in [
+        key for _k, key, _s in vectors.nearest(_query(), communities=[community.pk])
+    ]
+
+    # A deletion changes the index too.
+    discussions.post_delete(actor=newer.author, post=newer.posts.get(position=1))
+    run_queued_tasks()
+    assert vectors.refresh() == 1
+
+    # Another machine (no files here) builds the current version from the database.
+    settings.GUILDE_VECTOR_DIR = str(tmp_path / "elsewhere")
+    vectors.forget()
+    again = vectors.current()
+    assert again is not None
+    assert len(again) == 1
+    assert again.version == (
+        VectorIndexVersion.objects.get().version,
+        VectorIndexVersion.objects.get().token,
+    )
+    # Old versions' files go: only the last two stay.
+    assert len(list((tmp_path / "vectors").glob("*.meta.npy"))) <= vectors.KEEP_VERSIONS
+
+
+def test_nearest_shows_each_viewer_only_what_they_may_see():
+    from django.contrib.auth.models import AnonymousUser
+
+    from guilde.semantic.selectors import nearest
+
+    public = CommunityFactory.create()
+    private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
+    shown = _question(public, "Cleaning a fermenter", "Soak it, then sanitise.")
+    secret = _question(private, QUERY, "Ours smells of old beer.")
+    reader = member_of(private)
+    run_queued_tasks()
+    vectors.refresh()
+
+    def keys(viewer, **options):
+        return [key for _kind, key, _score in nearest(viewer=viewer, text=QUERY, **options)]
+
+    assert keys(AnonymousUser()) == [str(shown.pk)]
+    assert keys(member_of(public)) == [str(shown.pk)]
+    assert keys(reader) == [str(secret.pk), str(shown.pk)]
+    assert keys(reader, community=public) == [str(shown.pk)]
+    assert keys(reader, exclude=frozenset({("thread", str(secret.pk))})) == [str(shown.pk)]
+
+    # Hidden since the index was built: the index still has it, the check drops it.
+    discussions.post_delete(actor=secret.author, post=secret.posts.get(position=1))
+    assert keys(reader) == [str(shown.pk)]
