@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,7 +42,6 @@ from guilde.search import analysis, index
 from guilde.search.models import Kind, SearchDocument
 from guilde.search.selectors import SearchParams, search
 
-MODES = ("keyword",)
 QUERY_BODY_CHARS = 600
 DEPTH = 100
 DUPLICATE = "3"  # PostLinks' LinkTypeId of "closed as a duplicate of"
@@ -185,8 +184,8 @@ def ensure_indexed(threads: Iterable[int]) -> None:
 # Ranking ---------------------------------------------------------------------------------
 
 
-def rank_of(query: str, *, original: int, duplicate: int) -> int | None:
-    """Where the search ranks thread ``original`` for ``query``, ``duplicate`` left out."""
+def keyword_ranking(query: str, *, duplicate: int) -> list[str]:
+    """Question keys in the order the keyword search ranks them for ``query``."""
     page = search(
         viewer=AnonymousUser(),
         params=SearchParams(q=query, type="question"),
@@ -195,10 +194,31 @@ def rank_of(query: str, *, original: int, duplicate: int) -> int | None:
         per_page=DEPTH,
         facets=False,
     )
-    for position, result in enumerate(page.results, start=1):
-        if result.kind == Kind.THREAD and result.key == str(original):
-            return position
-    return None
+    return [result.key for result in page.results if result.kind == Kind.THREAD]
+
+
+Ranking = Callable[..., list[str]]  # (query, *, duplicate) -> question keys, best first
+
+# Modes: how each ranks, and what it needs done first (other apps register theirs:
+# guilde.semantic adds "semantic" and "hybrid").
+RANKINGS: dict[str, Ranking] = {"keyword": keyword_ranking}
+PREPARE: dict[str, Callable[[], None]] = {}
+
+
+def register_mode(name: str, ranking: Ranking, prepare: Callable[[], None] | None = None) -> None:
+    RANKINGS[name] = ranking
+    if prepare is not None:
+        PREPARE[name] = prepare
+
+
+def modes() -> tuple[str, ...]:
+    return tuple(RANKINGS)
+
+
+def rank_of(query: str, *, original: int, duplicate: int, mode: str = "keyword") -> int | None:
+    """Where ``mode`` ranks thread ``original`` for ``query``, ``duplicate`` left out."""
+    ranked = RANKINGS[mode](query, duplicate=duplicate)[:DEPTH]
+    return ranked.index(str(original)) + 1 if str(original) in ranked else None
 
 
 def summarise(outcomes: list[Outcome], mode: str) -> Summary:
@@ -215,18 +235,25 @@ def summarise(outcomes: list[Outcome], mode: str) -> Summary:
 def outcomes(path: Path, mode: str = "keyword") -> list[Outcome]:
     """Each pair of the dump and the original's rank, from the current database (which must
     hold the dump: :class:`NotImported` otherwise)."""
-    if mode not in MODES:
+    if mode not in RANKINGS:
         raise ValueError(f"unknown mode {mode!r}")
     if not is_imported(path):
         raise NotImported(f"{stackexchange.site_of(path)} is not imported in this database")
     threads = imported_threads(path)
     ensure_indexed(threads.values())
+    if mode in PREPARE:
+        PREPARE[mode]()
     with stackexchange.opened(path) as folder:
         pairs = read_pairs(folder)
     return [
         Outcome(
             pair,
-            rank_of(pair.query, original=threads[pair.original], duplicate=threads[pair.duplicate]),
+            rank_of(
+                pair.query,
+                original=threads[pair.original],
+                duplicate=threads[pair.duplicate],
+                mode=mode,
+            ),
         )
         for pair in pairs
         if pair.original in threads and pair.duplicate in threads

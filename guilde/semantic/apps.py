@@ -6,4 +6,4 @@ class SemanticConfig(AppConfig):
     verbose_name = "Semantic search"
 
     def ready(self) -> None:
-        from guilde.semantic import personal_data, tasks  # noqa: F401  (registrations)
+        from guilde.semantic import evaluation, personal_data, tasks  # noqa: F401  (registrations)

@@ -1,5 +1,5 @@
-"""``guilde eval-search DUMP [--mode keyword]``: how well the search finds the original of
-each question a Stack Exchange dump closed as a duplicate.
+"""``guilde eval-search DUMP [--mode keyword|semantic|hybrid]``: how well the search finds
+the original of each question a Stack Exchange dump closed as a duplicate.
 
 Prints one JSON line: ``{"pairs", "recall_at_5", "recall_at_10", "mrr", "mode"}``. When the
 database does not hold DUMP, it is imported into a throwaway database first (see
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("dump", type=Path, help="site.7z, or the folder of its XML files")
-        parser.add_argument("--mode", choices=evaluation.MODES, default="keyword")
+        parser.add_argument("--mode", choices=evaluation.modes(), default="keyword")
         # Set by the command itself when it runs again inside the throwaway database.
         parser.add_argument(
             evaluation.IN_THROWAWAY,
