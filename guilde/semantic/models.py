@@ -7,16 +7,27 @@ from django.utils import timezone
 
 
 class Embedding(models.Model):
-    """The vector of one thread or article, computed by the worker from its search
+    """A vector of one thread or article, computed by the worker from its search
     document (so it exists only for what the search index holds, in the same audience).
+
+    A thread has two parts, each its own vector: its ``question`` (title and opening post)
+    and, once accepted, its ``answer``; a search scores the thread by the closer of the
+    two, so a long answer never blurs what the question asks. An article has one part,
+    its ``text``.
 
     ``vector`` holds float32 values (:attr:`dimensions` of them, unit length) as bytes;
     ``model`` names the embedder that made it; ``digest`` is the hash of the embedded text,
     so an unchanged text is not embedded again.
     """
 
+    class Part(models.TextChoices):
+        QUESTION = "question", "question"
+        ANSWER = "answer", "answer"
+        TEXT = "text", "text"
+
     kind = models.CharField(max_length=12)
     object_key = models.CharField(max_length=40)
+    part = models.CharField(max_length=10, choices=Part.choices, default=Part.TEXT)
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, related_name="+"
     )
@@ -30,12 +41,14 @@ class Embedding(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "object_key"], name="embedding_once")
+            models.UniqueConstraint(
+                fields=["kind", "object_key", "part"], name="embedding_part_once"
+            )
         ]
         indexes = [models.Index(fields=["model"], name="embedding_model_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.object_key} ({self.model})"
+        return f"{self.kind} {self.object_key} {self.part} ({self.model})"
 
 
 class VectorIndexVersion(models.Model):

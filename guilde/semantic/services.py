@@ -1,7 +1,7 @@
 """Embedding what semantic search finds, from the search index's documents.
 
-The text of a thread is its title, its opening post and its accepted answer; of an
-article, its title, summary and first sections — read from the documents
+A thread has two vectors, its question (title and opening post) and its accepted answer;
+an article one, its title, summary and first sections — read from the documents
 :mod:`guilde.search.index` keeps, so only what keyword search may find is embedded, with
 the same community and audience, and a removed thread or article loses its vector with its
 document. The worker runs :func:`embed` after the index changes (never a request).
@@ -29,8 +29,13 @@ ANSWER_CHARS = 800
 BATCH = 32
 
 
-def texts(kind: str, keys: Iterable[str]) -> dict[str, tuple[str, SearchDocument]]:
-    """What to embed for each of ``keys`` that the index holds, with its document."""
+Part = tuple[str, str]  # (object key, part)
+
+
+def texts(kind: str, keys: Iterable[str]) -> dict[Part, tuple[str, SearchDocument]]:
+    """What to embed for each of ``keys`` that the index holds, part by part, with its
+    document: a thread's question (title and opening post) and accepted answer, an
+    article's text (title, summary and first sections)."""
     documents = {
         d.object_key: d
         for d in SearchDocument.objects.filter(
@@ -53,21 +58,13 @@ def texts(kind: str, keys: Iterable[str]) -> dict[str, tuple[str, SearchDocument
             ).values_list("object_key", "body")
         )
         answers = {str(t): bodies.get(str(p), "") for t, p in accepted.items()}
-    return {
-        key: (
-            "\n".join(
-                part
-                for part in (
-                    d.title[:TITLE_CHARS],
-                    d.body[:BODY_CHARS],
-                    answers.get(key, "")[:ANSWER_CHARS],
-                )
-                if part
-            ),
-            d,
-        )
-        for key, d in documents.items()
-    }
+    found: dict[Part, tuple[str, SearchDocument]] = {}
+    main = Embedding.Part.QUESTION if kind == Kind.THREAD else Embedding.Part.TEXT
+    for key, d in documents.items():
+        found[key, main] = (f"{d.title[:TITLE_CHARS]}\n{d.body[:BODY_CHARS]}".strip(), d)
+        if answers.get(key, "").strip():
+            found[key, Embedding.Part.ANSWER] = (answers[key][:ANSWER_CHARS], d)
+    return found
 
 
 def _digest(text: str, model: str) -> str:
@@ -76,36 +73,37 @@ def _digest(text: str, model: str) -> str:
 
 def embed(kind: str, keys: Iterable[str], *, force: bool = False) -> int:
     """Bring the vectors of ``keys`` (of ``kind``) in step with the index: embed new and
-    changed texts (unless unchanged, or ``force``), drop those the index no longer holds.
-    Returns the texts embedded."""
+    changed texts (unless unchanged, or ``force``), drop those the index no longer holds
+    (and a thread's answer once none is accepted). Returns the texts embedded."""
     if kind not in EMBEDDED_KINDS:
         return 0
     keys = [str(k) for k in keys]
     model = embedder()
     wanted = texts(kind, keys)
     stored = {
-        e.object_key: e
+        (e.object_key, e.part): e
         for e in Embedding.objects.filter(kind=kind, object_key__in=keys).only(
-            "object_key", "digest", "model", "community_id", "audience"
+            "object_key", "part", "digest", "model", "community_id", "audience"
         )
     }
     to_embed = [
-        key
-        for key, (text, _doc) in wanted.items()
+        part
+        for part, (text, _doc) in wanted.items()
         if force
-        or key not in stored
-        or stored[key].digest != _digest(text, model.name)
-        or stored[key].model != model.name
+        or part not in stored
+        or stored[part].digest != _digest(text, model.name)
+        or stored[part].model != model.name
     ]
-    vectors = model.embed([wanted[key][0] for key in to_embed]) if to_embed else None
+    vectors = model.embed([wanted[part][0] for part in to_embed]) if to_embed else None
     now = timezone.now()
     with transaction.atomic():
-        Embedding.objects.filter(kind=kind, object_key__in=set(keys) - set(wanted)).delete()
-        for key, (_text, doc) in wanted.items():  # moved or published without a new text
-            row = stored.get(key)
+        gone = [stored[part].pk for part in set(stored) - set(wanted)]
+        Embedding.objects.filter(pk__in=gone).delete()
+        for part, (_text, doc) in wanted.items():  # moved or published without a new text
+            row = stored.get(part)
             if (
                 row
-                and key not in to_embed
+                and part not in to_embed
                 and (row.community_id, row.audience)
                 != (
                     doc.community_id,
@@ -115,11 +113,12 @@ def embed(kind: str, keys: Iterable[str], *, force: bool = False) -> int:
                 Embedding.objects.filter(pk=row.pk).update(
                     community_id=doc.community_id, audience=doc.audience, updated_at=now
                 )
-        for key, vector in zip(to_embed, vectors if vectors is not None else [], strict=True):
-            text, doc = wanted[key]
+        for part, vector in zip(to_embed, vectors if vectors is not None else [], strict=True):
+            text, doc = wanted[part]
             Embedding.objects.update_or_create(
                 kind=kind,
-                object_key=key,
+                object_key=part[0],
+                part=part[1],
                 defaults={
                     "community_id": int(doc.community_id or 0),
                     "audience": doc.audience,

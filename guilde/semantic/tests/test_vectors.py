@@ -120,3 +120,25 @@ def test_nearest_shows_each_viewer_only_what_they_may_see():
     # Hidden since the index was built: the index still has it, the check drops it.
     discussions.post_delete(actor=secret.author, post=secret.posts.get(position=1))
     assert keys(reader) == [str(shown.pk)]
+
+
+def test_a_thread_is_found_by_its_accepted_answer_and_listed_once():
+    community = CommunityFactory.create()
+    asker = member_of(community)
+    thread = discussions.thread_create(
+        actor=asker,
+        community=community,
+        kind="question",
+        title="Strange smell after brew day",
+        body="Something is off with my equipment.",
+    )
+    answer = discussions.post_create(actor=member_of(community), thread=thread, body=QUERY)
+    discussions.answer_accept(actor=asker, thread=thread, post=answer)
+    _question(community, "Which hops for a citrus IPA?", "Looking for aroma hops.")
+    run_queued_tasks()
+    vectors.refresh()
+    found = vectors.nearest(_query(), communities=[community.pk], k=5)
+    keys = [key for _kind, key, _score in found]
+    assert keys[0] == str(thread.pk)  # by its answer, the closer of its two vectors
+    assert len(keys) == len(set(keys)) == 2
+    assert found[0][2] > 0.95
