@@ -45,6 +45,8 @@ from guilde.search.selectors import SearchParams, search
 QUERY_BODY_CHARS = 600
 DEPTH = 100
 DUPLICATE = "3"  # PostLinks' LinkTypeId of "closed as a duplicate of"
+# Which links make the pairs (``--links``): duplicates, or the "related" (linked) questions.
+LINKS = {"duplicates": DUPLICATE, "related": "1"}
 QUESTION = "1"  # Posts' PostTypeId of a question
 
 # The notice Stack Exchange once wrote into a duplicate's body: a block (quote or
@@ -84,9 +86,14 @@ class Summary:
     recall_at_10: float
     mrr: float
     mode: str
+    links: str = "duplicates"
 
     def json_line(self) -> str:
-        return json.dumps(asdict(self))
+        """The JSON line; ``links`` only when the pairs are not the duplicates."""
+        fields = asdict(self)
+        if self.links == "duplicates":
+            del fields["links"]
+        return json.dumps(fields)
 
 
 # Queries ---------------------------------------------------------------------------------
@@ -104,14 +111,16 @@ def query_of(title: str, body_html: str) -> str:
     return f"{title.strip()} {body}".strip()
 
 
-def read_pairs(folder: Path) -> list[Pair]:
-    """The duplicate links of an extracted dump between two questions it holds, once each,
-    in the dump's order."""
+def read_pairs(folder: Path, links_of: str = "duplicates") -> list[Pair]:
+    """The duplicate links (or related links) of an extracted dump between two questions it
+    holds, once each, in the dump's order: the linking question is the query, the linked
+    one is to be found."""
+    link_type = LINKS[links_of]
     links: list[tuple[str, str]] = []
     path = folder / "PostLinks.xml"
     if path.exists():
         for row in stackexchange.rows(path):
-            if row.get("LinkTypeId") == DUPLICATE:
+            if row.get("LinkTypeId") == link_type:
                 link = (row.get("PostId", ""), row.get("RelatedPostId", ""))
                 if link not in links:
                     links.append(link)
@@ -221,7 +230,7 @@ def rank_of(query: str, *, original: int, duplicate: int, mode: str = "keyword")
     return ranked.index(str(original)) + 1 if str(original) in ranked else None
 
 
-def summarise(outcomes: list[Outcome], mode: str) -> Summary:
+def summarise(outcomes: list[Outcome], mode: str, links: str = "duplicates") -> Summary:
     n = len(outcomes)
     ranks = [o.rank for o in outcomes]
 
@@ -229,10 +238,12 @@ def summarise(outcomes: list[Outcome], mode: str) -> Summary:
         return round(sum(1 for r in ranks if r is not None and r <= k) / n, 4) if n else 0.0
 
     mrr = round(sum(1 / r for r in ranks if r is not None) / n, 4) if n else 0.0
-    return Summary(pairs=n, recall_at_5=recall(5), recall_at_10=recall(10), mrr=mrr, mode=mode)
+    return Summary(
+        pairs=n, recall_at_5=recall(5), recall_at_10=recall(10), mrr=mrr, mode=mode, links=links
+    )
 
 
-def outcomes(path: Path, mode: str = "keyword") -> list[Outcome]:
+def outcomes(path: Path, mode: str = "keyword", links: str = "duplicates") -> list[Outcome]:
     """Each pair of the dump and the original's rank, from the current database (which must
     hold the dump: :class:`NotImported` otherwise)."""
     if mode not in RANKINGS:
@@ -244,7 +255,7 @@ def outcomes(path: Path, mode: str = "keyword") -> list[Outcome]:
     if mode in PREPARE:
         PREPARE[mode]()
     with stackexchange.opened(path) as folder:
-        pairs = read_pairs(folder)
+        pairs = read_pairs(folder, links)
     return [
         Outcome(
             pair,
@@ -260,8 +271,8 @@ def outcomes(path: Path, mode: str = "keyword") -> list[Outcome]:
     ]
 
 
-def evaluate(path: Path, mode: str = "keyword") -> Summary:
-    return summarise(outcomes(path, mode), mode)
+def evaluate(path: Path, mode: str = "keyword", links: str = "duplicates") -> Summary:
+    return summarise(outcomes(path, mode, links), mode, links)
 
 
 # A throwaway database --------------------------------------------------------------------
@@ -285,7 +296,7 @@ def _guilde(*arguments: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def evaluate_in_throwaway(path: Path, mode: str = "keyword") -> str:
+def evaluate_in_throwaway(path: Path, mode: str = "keyword", links: str = "duplicates") -> str:
     """Import the dump into a fresh SQLite database in a temporary data folder, evaluate
     there, remove it all; the evaluation's JSON line."""
     with tempfile.TemporaryDirectory(prefix="guilde-eval-") as data_dir:
@@ -295,5 +306,7 @@ def evaluate_in_throwaway(path: Path, mode: str = "keyword") -> str:
         dump = str(path.resolve())
         _guilde("migrate", "--no-input", "--verbosity", "0", env=env)
         _guilde("import-stackexchange", dump, "--quiet", env=env)
-        output = _guilde("eval-search", dump, "--mode", mode, IN_THROWAWAY, env=env)
+        output = _guilde(
+            "eval-search", dump, "--mode", mode, "--links", links, IN_THROWAWAY, env=env
+        )
     return output.strip().splitlines()[-1]

@@ -142,12 +142,24 @@ def test_the_command_prints_one_json_line(imported):
 def test_a_dump_not_imported_is_evaluated_in_a_throwaway_database(dump, monkeypatch):
     calls = []
 
-    def throwaway(path: Path, mode: str) -> str:
-        calls.append((path, mode))
+    def throwaway(path: Path, mode: str, links: str) -> str:
+        calls.append((path, mode, links))
         return '{"pairs": 0}'
 
     monkeypatch.setattr(evaluation, "evaluate_in_throwaway", throwaway)
     out = StringIO()
     call_command("eval-search", str(dump), stdout=out)
-    assert calls == [(dump, "keyword")]
+    assert calls == [(dump, "keyword", "duplicates")]
     assert out.getvalue().strip() == '{"pairs": 0}'
+
+
+def test_related_links_make_pairs_of_their_own(imported):
+    """``--links related``: the dump's related links (LinkTypeId 1), the linking question
+    as the query; the JSON says which links it used."""
+    with stackexchange.opened(imported) as folder:
+        pairs = evaluation.read_pairs(folder, "related")
+    assert [(p.duplicate, p.original) for p in pairs] == [("5", "3")]
+    out = StringIO()
+    call_command("eval-search", str(imported), "--links", "related", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["pairs"], result["mode"], result["links"]) == (1, "keyword", "related")
