@@ -181,19 +181,22 @@ def nearest(
     mask = np.isin(index.meta[:, 2], np.asarray(communities, dtype=np.int64))
     if kinds != KINDS:
         mask &= np.isin(index.meta[:, 0], [KINDS.index(kind) for kind in kinds])
-    rows = np.flatnonzero(mask)
-    if not len(rows):
+    allowed = int(np.count_nonzero(mask))
+    if not allowed:
         return []
-    scores = index.vectors[rows] @ np.asarray(vector, dtype=np.float32)
+    # Every row scored in one pass over the mapped file (no copy of the allowed rows), the
+    # others set below any cosine before the top is cut.
+    scores = index.vectors @ np.asarray(vector, dtype=np.float32)
+    scores[~mask] = -np.inf
     # A thread has up to two rows (question, answer) and scores by the closer: twice
     # ``k`` rows always hold ``k`` different things.
-    top = min(2 * k, len(rows))
+    top = min(2 * k, allowed)
     best = np.argpartition(-scores, top - 1)[:top]
     best = best[np.argsort(-scores[best], kind="stable")]
     found: dict[tuple[str, str], float] = {}
-    for i in best:
-        kind_code, key = int(index.meta[rows[i], 0]), int(index.meta[rows[i], 1])
-        found.setdefault((KINDS[kind_code], str(key)), float(scores[i]))
+    for row in best:
+        kind_code, key = int(index.meta[row, 0]), int(index.meta[row, 1])
+        found.setdefault((KINDS[kind_code], str(key)), float(scores[row]))
         if len(found) == k:
             break
     return [(kind, key, score) for (kind, key), score in found.items()]
