@@ -69,19 +69,6 @@ WORDS = [
 ]
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def timings(values: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": round(statistics.median(values), 2),
-        "p95_ms": round(percentile(values, 0.95), 2),
-        "max_ms": round(max(values), 2),
-    }
-
-
 def rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -114,6 +101,7 @@ def main() -> None:
 def measure(documents: int, queries: int) -> dict[str, Any]:
     import numpy as np
 
+    from bench.search import timings
     from guilde.semantic import vectors
     from guilde.semantic.embedders import embedder
     from guilde.semantic.models import VectorIndexVersion
