@@ -10,6 +10,7 @@ document. The worker runs :func:`embed` after the index changes (never a request
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -147,33 +148,28 @@ def embed_all(
     progress: Callable[[int], None] | None = None,
     only_stale: bool = False,
     force: bool = False,
+    community_id: int | None = None,
 ) -> int:
-    """Embed every thread and article whose text changed (``force``: all of them;
-    ``only_stale``: only those whose vector another embedder made, or none), batch by
-    batch; drop vectors of what the index no longer holds. Returns the texts embedded."""
+    """Embed every thread and article (of one community, with ``community_id``) whose text
+    changed (``force``: all of them; ``only_stale``: only those whose vector another
+    embedder made, or none), batch by batch; drop vectors of what the index no longer
+    holds. Returns the texts embedded."""
     embedded = 0
     name = embedder().name
+    scope = {} if community_id is None else {"community_id": community_id}
     for kind in EMBEDDED_KINDS:
         keys = SearchDocument.objects.filter(
-            kind=kind, audience__in=[Audience.COMMUNITY, Audience.DRAFT]
+            kind=kind, audience__in=[Audience.COMMUNITY, Audience.DRAFT], **scope
         ).values_list("object_key", flat=True)
         if only_stale:
             current = Embedding.objects.filter(kind=kind, model=name).values("object_key")
             keys = keys.exclude(object_key__in=current)
-        batch: list[str] = []
-        for key in keys.order_by("pk").iterator(chunk_size=1000):
-            batch.append(key)
-            if len(batch) == BATCH:
-                embedded += embed(kind, batch, force=force)
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
+        for batch in itertools.batched(keys.order_by("pk").iterator(chunk_size=1000), BATCH):
             embedded += embed(kind, batch, force=force)
             if progress:
                 progress(len(batch))
         indexed = SearchDocument.objects.filter(kind=kind).values("object_key")
-        Embedding.objects.filter(kind=kind).exclude(object_key__in=indexed).delete()
+        Embedding.objects.filter(kind=kind, **scope).exclude(object_key__in=indexed).delete()
     return embedded
 
 

@@ -9,8 +9,7 @@ from django.tasks import task
 
 from guilde.core import indexing
 from guilde.core.scheduling import every, periodic
-from guilde.discussions.models import Post, Thread
-from guilde.knowledge.models import Article
+from guilde.discussions.models import Post
 from guilde.semantic import services, vectors
 
 
@@ -23,15 +22,7 @@ def embed_documents(kind: str, keys: list[str]) -> int:
 @task()
 def embed_community(community_id: int) -> int:
     """Everything in a community (after an import or generated data)."""
-    embedded = 0
-    for kind, model in (("thread", Thread), ("article", Article)):
-        keys = [
-            str(pk)
-            for pk in model.objects.filter(community_id=community_id).values_list("pk", flat=True)
-        ]
-        for start in range(0, len(keys), services.BATCH):
-            embedded += services.embed(kind, keys[start : start + services.BATCH])
-    return embedded
+    return services.embed_all(community_id=community_id)
 
 
 @periodic(every(seconds=5))

@@ -141,3 +141,20 @@ def test_a_change_of_embedder_and_the_reindex_command_embed_again(community):
     call_command("reindex", "--embeddings", "--quiet", stdout=out)
     assert json.loads(out.getvalue())["embedded"] == 1
     assert Embedding.objects.filter(object_key=str(thread.pk)).exists()
+
+
+def test_a_bulk_load_embeds_its_community_only(community):
+    from guilde.semantic.tasks import embed_community
+
+    other = CommunityFactory.create()
+    here = discussions.thread_create(
+        actor=member_of(community), community=community, kind="question", title="Mash pH", body="?"
+    )
+    there = discussions.thread_create(
+        actor=member_of(other), community=other, kind="question", title="Kegging", body="?"
+    )
+    assert embed_community.call(community.pk) == 1
+    assert set(Embedding.objects.values_list("object_key", flat=True)) == {str(here.pk)}
+    assert embed_community.call(other.pk) == 1
+    assert embed_community.call(community.pk) == 0  # unchanged texts
+    assert Embedding.objects.filter(object_key=str(there.pk)).exists()
