@@ -147,3 +147,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             red=True,
             bold=True,
         )
+
+
+@pytest.fixture(autouse=True)
+def _no_vector_index_from_another_test() -> Iterator[None]:
+    """A process keeps the vector index it mapped for two seconds: never across tests
+    (another test's index would name threads this test's database does not have)."""
+    from guilde.semantic import vectors
+
+    vectors.forget()
+    yield
+    vectors.forget()

@@ -15,6 +15,7 @@ router = Router(tags=["search"])
 
 TypeLiteral = Literal["thread", "question", "post", "article", "attachment", "community", "member"]
 StatusLiteral = Literal["unanswered", "solved", "verified", "needs_review", "archived"]
+ModeLiteral = Literal["keyword", "semantic", "hybrid"]
 
 
 class ResultOut(Schema):
@@ -24,6 +25,7 @@ class ResultOut(Schema):
     snippet: str
     url: str
     score: float
+    similarity: float | None
     community: str | None
     status: str
     created_at: datetime
@@ -37,7 +39,7 @@ class FacetOut(Schema):
 
 class SearchOut(Schema):
     query: str
-    mode: Literal["keyword"]
+    mode: ModeLiteral
     count: int
     count_capped: bool
     all_words: bool
@@ -60,7 +62,7 @@ def search(
     until: date | None = None,
     status: StatusLiteral | None = None,
     sort: Literal["relevance", "date"] = "relevance",
-    mode: Literal["keyword"] = "keyword",
+    mode: ModeLiteral = "hybrid",
     page: int = 1,
 ) -> dict[str, Any]:
     """Search threads, replies, articles, attachments' text, communities and members.
@@ -68,6 +70,11 @@ def search(
     Every word of ``q`` is required; when nothing has them all, results with any of them
     are ranked instead (``all_words`` is then false). Snippets are HTML: the text escaped,
     matching words in ``<mark>``. ``count`` stops at 1000 (``count_capped``).
+
+    ``mode``: ``keyword`` finds what has the words; ``semantic`` the threads and articles
+    closest in meaning (in French or English, whatever the words), ``similarity`` being
+    their cosine with the query; ``hybrid`` (the default) both, by reciprocal rank fusion
+    (``score`` is then the fused score). A search sorted by date is by the words.
     """
     params = selectors.SearchParams(
         q=q[:300],
@@ -80,11 +87,12 @@ def search(
         status=status or "",
         sort=sort,
         page=max(1, min(page, selectors.MAX_PAGE)),
+        mode=mode,
     )
     found = selectors.search(viewer=request.user, params=params)
     return {
         "query": params.q,
-        "mode": mode,
+        "mode": found.mode,
         "count": found.total,
         "count_capped": found.capped,
         "all_words": not found.fallback,
@@ -98,6 +106,7 @@ def search(
                 "snippet": str(r.snippet),
                 "url": request.build_absolute_uri(r.url),
                 "score": r.score,
+                "similarity": r.similarity,
                 "community": r.community_slug or None,
                 "status": r.status,
                 "created_at": r.created_at,

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guilde.search.selectors import SORTS, STATUSES, TYPES, SearchParams
+from guilde.search.selectors import MODES, SORTS, STATUSES, TYPES, SearchParams
 
 MAX_QUERY = 300
 
@@ -26,6 +26,16 @@ class SearchForm(forms.Form):
         label=_("Status"), choices=[("", _("Any")), *STATUSES.items()], required=False
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=list(SORTS.items()), required=False)
+    mode = forms.ChoiceField(
+        label=_("Match"),
+        choices=list(MODES.items()),
+        required=False,
+        initial="hybrid",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "By meaning, a question asked in other words or in the other language is found too."
+        ),
+    )
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
 
     def clean_q(self) -> str:
@@ -53,5 +63,6 @@ class SearchForm(forms.Form):
             until=data.get("until") if "until" not in self.errors else None,
             status=data.get("status") or "",
             sort=data.get("sort") or "relevance",
+            mode=data.get("mode") or "hybrid",
             page=data.get("page") or 1,
         )

@@ -43,12 +43,19 @@ score = text relevance × document boost × recency
   document ``1 / (RRF_K + rank)``, the sums rank. :data:`RRF_K` is 60, the value Cormack,
   Clarke and Büttcher proposed with the method (SIGIR 2009) and found robust across
   collections; both lists count alike. Chosen before any evaluation, not tuned on it.
+  Each list gives its first :data:`FUSION_DEPTH` results; keyword results past those
+  follow the fused ones in their own order. The meaning list holds only what is closer
+  than the embedder's floor (``floor``, see ``guilde/semantic/embedders.py``): below it,
+  texts are no closer than unrelated ones, and a query with no related content must find
+  nothing rather than the least unrelated things.
 
 The constants were set from these principles before any evaluation and are not tuned on
 the duplicate-question evaluation (``guilde eval-search``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
 
 TITLE_WEIGHT = 5.0
 TAGS_WEIGHT = 2.5
@@ -62,6 +69,8 @@ RANK_WINDOW = 2000
 RECENT_DOCUMENTS = 100_000
 
 RRF_K = 60
+# How many of each list's first results the fusion reads (the evaluation's depth too).
+FUSION_DEPTH = 100
 
 RECENCY_WEIGHT = 0.3
 RECENCY_DAYS = 90.0
@@ -90,10 +99,16 @@ def boost(kind: str, status: str = "", *, accepted: bool = False) -> float:
     return 1.0
 
 
-def fuse(*rankings: list[str]) -> list[str]:
-    """Reciprocal rank fusion of ``rankings`` (keys, best first)."""
-    scores: dict[str, float] = {}
+def fused[K: Hashable](*rankings: Sequence[K]) -> list[tuple[K, float]]:
+    """Reciprocal rank fusion of ``rankings`` (keys, best first): (key, fused score), best
+    first; equal scores in the order the keys were first seen."""
+    scores: dict[K, float] = {}
     for ranked in rankings:
         for position, key in enumerate(ranked, start=1):
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + position)
-    return sorted(scores, key=lambda key: -scores[key])
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def fuse[K: Hashable](*rankings: Sequence[K]) -> list[K]:
+    """The keys of :func:`fused`, best first."""
+    return [key for key, _score in fused(*rankings)]

@@ -10,10 +10,10 @@ direct messages cannot appear, not even as a count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
@@ -52,6 +52,11 @@ STATUSES = {
     "archived": _("Archived"),
 }
 SORTS = {"relevance": _("Relevance"), "date": _("Newest first")}
+MODES = {
+    "hybrid": _("Words and meaning"),
+    "keyword": _("Words only"),
+    "semantic": _("Meaning only"),
+}
 
 
 @dataclass
@@ -66,6 +71,10 @@ class SearchParams:
     status: str = ""
     sort: str = "relevance"
     page: int = 1
+    # "keyword": documents with the words; "semantic": threads and articles closest in
+    # meaning; "hybrid": both lists fused (guilde.search.ranking). The page and the API
+    # default to hybrid; this selector's callers say what they want.
+    mode: str = "keyword"
 
     @property
     def has_filters(self) -> bool:
@@ -91,6 +100,13 @@ class Result:
     status: str
     subtype: str
     rank: int
+    # The cosine between the query and the thread or article, when ranked by meaning.
+    similarity: float | None = None
+
+    @property
+    def closeness(self) -> int | None:
+        """The similarity as a percentage (what the pages show)."""
+        return None if self.similarity is None else max(0, round(self.similarity * 100))
 
 
 @dataclass
@@ -112,6 +128,7 @@ class SearchPage:
     types: list[Facet] = field(default_factory=list)
     communities: list[Facet] = field(default_factory=list)
     terms: frozenset[str] = frozenset()
+    mode: str = "keyword"  # how it was ranked (a search by date or without words: keyword)
 
     @property
     def has_next(self) -> bool:
@@ -165,9 +182,10 @@ def community_rights(viewer: Any) -> CommunityRights:
     return CommunityRights(discoverable, readable, stewarded)
 
 
-def permission_q(viewer: Any) -> Q:
-    """The documents ``viewer`` may find, as a condition of the query."""
-    rights = community_rights(viewer)
+def permission_q(viewer: Any, rights: CommunityRights | None = None) -> Q:
+    """The documents ``viewer`` may find, as a condition of the query (``rights``: the
+    viewer's, when already read)."""
+    rights = rights or community_rights(viewer)
     condition = Q(audience=Audience.COMMUNITY, community_id__in=rights.readable)
     condition |= Q(audience=Audience.DISCOVER, community_id__in=rights.discoverable)
     if viewer.is_authenticated:
@@ -254,24 +272,31 @@ def _facets(
     query: analysis.Query,
     *,
     require_all: bool,
-) -> Facets:
+    near: list[Near],
+) -> tuple[Facets, int]:
     """Counts by type and by community (each ignoring its own filter), capped at
-    :data:`FACET_CAP` documents; and the total for the current filters."""
+    :data:`FACET_CAP` documents; and the total for the current filters — of the documents
+    with the words and of those only meaning found (``near``). Also returns how many
+    documents (up to the cap) have the words."""
     by_type = list(
         _matched(_filtered(permitted, params, skip=("type",)), query, require_all=require_all)
-        .values_list("kind", "subtype", "community_id")
+        .values_list("pk", "kind", "subtype", "community_id")
         .order_by()[:FACET_CAP]
     )
     in_communities: Sequence[int | None] | None = None
     if params.community:
-        in_communities = list(
+        matched = list(
             _matched(
                 _filtered(permitted, params, skip=("community",)), query, require_all=require_all
             )
-            .values_list("community_id", flat=True)
+            .values_list("pk", "community_id")
             .order_by()[:FACET_CAP]
         )
-    return _counted(params, by_type, in_communities)
+        seen = {pk for pk, _community in matched}
+        in_communities = [community for _pk, community in matched] + [
+            n.community_id for n in _of_type(near, params) if n.pk not in seen
+        ]
+    return _counted(params, _with_near(by_type, near), in_communities), len(by_type)
 
 
 def _counted(
@@ -310,6 +335,102 @@ def _counted(
     return types, communities, total, capped
 
 
+# Meaning ---------------------------------------------------------------------------------------
+
+# Threads and articles closest in meaning to a text, registered by guilde.semantic:
+# (text, communities, k) -> [(kind, key, cosine)], closest first, only rows of
+# ``communities`` and closer than the embedder's floor. Without it (or before the worker
+# built a vector index) every mode ranks by the words alone.
+Meaning = Callable[..., list[tuple[str, str, float]]]
+_meaning: Meaning | None = None
+
+
+def register_meaning(function: Meaning) -> None:
+    global _meaning
+    _meaning = function
+
+
+class Near(NamedTuple):
+    """A document found by meaning (narrow columns, as the facets count them)."""
+
+    pk: int
+    kind: str
+    key: str
+    subtype: str
+    community_id: int | None
+    similarity: float
+
+
+def _by_meaning(
+    permitted: QuerySet[SearchDocument],
+    params: SearchParams,
+    rights: CommunityRights,
+    exclude: tuple[tuple[str, str], ...],
+) -> list[Near]:
+    """The threads and articles closest in meaning to the query that ``permitted`` holds,
+    with every filter but the type, closest first: the vector index is masked to the
+    communities the viewer reads before its top is cut; the index's rows are then checked
+    against the documents (a thread hidden or moved since the index was built drops)."""
+    communities = rights.readable
+    if params.community:
+        communities = list(
+            Community.objects.filter(slug=_text(params.community), pk__in=communities)
+            .values_list("pk", flat=True)
+            .order_by()
+        )
+    if _meaning is None or not communities:
+        return []
+    found = _meaning(text=params.q, communities=communities, k=ranking.FUSION_DEPTH)
+    if not found:
+        return []
+    similarity = {(kind, key): score for kind, key, score in found}
+    for pair in exclude:
+        similarity.pop(pair, None)
+    wanted = Q(pk__in=[])
+    for kind in {kind for kind, _key in similarity}:
+        wanted |= Q(kind=kind, object_key__in=[key for k, key in similarity if k == kind])
+    rows = (
+        _filtered(permitted, params, skip=("type",))
+        .filter(wanted)
+        .values_list("pk", "kind", "object_key", "subtype", "community_id")
+        .order_by()
+    )
+    return sorted(
+        (Near(*row, similarity[row[1], row[2]]) for row in rows), key=lambda n: -n.similarity
+    )
+
+
+def _of_type(near: list[Near], params: SearchParams) -> list[Near]:
+    return [n for n in near if not params.type or params.type in _type_of(n.kind, n.subtype)]
+
+
+def _fused(keyword: Sequence[tuple[int, Any]], near: list[Near]) -> list[tuple[int, float]]:
+    """The keyword ranking's first :data:`~guilde.search.ranking.FUSION_DEPTH` and the
+    meaning ranking fused, then the keyword ranking's rest in its own order."""
+    depth = ranking.FUSION_DEPTH
+    fused = ranking.fused([pk for pk, _score in keyword[:depth]], [n.pk for n in near[:depth]])
+    seen = {pk for pk, _score in fused}
+    rest = [
+        (pk, 1.0 / (ranking.RRF_K + position))
+        for position, (pk, _score) in enumerate(keyword[depth:], start=depth + 1)
+        if pk not in seen
+    ]
+    return fused + rest
+
+
+def _with_near(
+    rows: Sequence[tuple[int, str, str, int | None]], near: list[Near]
+) -> list[tuple[str, str, int | None]]:
+    """(kind, subtype, community) of ``rows`` (pk first) and of what only meaning found,
+    as the facets count them."""
+    matched = {row[0] for row in rows}
+    return [row[1:] for row in rows] + [
+        (n.kind, n.subtype, n.community_id) for n in near if n.pk not in matched
+    ]
+
+
+# Keywords --------------------------------------------------------------------------------------
+
 # "score" is the backend's extra column.
 _WINDOW_COLUMNS = ("pk", "score", "kind", "subtype", "community_id")
 
@@ -320,22 +441,31 @@ def _window_ranked(
     query: analysis.Query,
     *,
     require_all: bool,
-) -> tuple[list[tuple[int, float]], Facets]:
+    near: list[Near],
+) -> tuple[list[tuple[int, float]], Facets, int]:
     """Every match in the rank window the viewer may see, in one query, ranked here: the
     page and the facets both come from it (the window holds at most
-    :data:`~guilde.search.ranking.RANK_WINDOW` documents). For a search by relevance with
-    no community chosen and no thread-only type (those rank against another table)."""
+    :data:`~guilde.search.ranking.RANK_WINDOW` documents), and from what meaning found
+    (``near``), fused in. For a search by relevance with no community chosen and no
+    thread-only type (those rank against another table). Also returns how many documents
+    have the words."""
     rows = sorted(
         _matched(_filtered(permitted, params, skip=("type",)), query, require_all=require_all)
         .values_list(*_WINDOW_COLUMNS)
         .order_by()[: ranking.RANK_WINDOW]
     )
-    facets = _counted(params, [row[2:] for row in rows[:FACET_CAP]], None)
+    counted = [(pk, kind, subtype, community) for pk, _score, kind, subtype, community in rows]
+    facets = _counted(params, _with_near(counted[:FACET_CAP], near), None)
     if params.type:
         rows = [row for row in rows if params.type in _type_of(row[2], row[3])]
     # By score, then the most recent first (as the SQL ordering "-score", "-pk").
-    ranked = sorted(((score or 0.0, pk) for pk, score, *_rest in rows), reverse=True)
-    return [(pk, score) for score, pk in ranked], facets
+    ranked = [
+        (pk, score)
+        for score, pk in sorted(((s or 0.0, pk) for pk, s, *_rest in rows), reverse=True)
+    ]
+    if near:
+        ranked = _fused(ranked, _of_type(near, params))
+    return ranked, facets, len(counted)
 
 
 def search(
@@ -352,6 +482,9 @@ def search(
     All typed words are required; when nothing has them all, any-word matching ranks
     instead (``fallback``). ``require_all=False`` ranks with any word from the start
     ("similar questions", the evaluation). ``exclude`` leaves out (kind, key) pairs.
+    ``params.mode`` adds the threads and articles closest in meaning ("hybrid", fused by
+    :func:`guilde.search.ranking.fused`) or ranks by meaning alone ("semantic"); a search
+    by date, or with no words, is by the words.
     """
     query = analysis.query_terms(params.q)
     page = SearchPage(params=params, terms=query.all_terms)
@@ -359,8 +492,23 @@ def search(
         return page
     page.page = max(1, min(params.page, MAX_PAGE))
     # The permission condition is built once and every query of this search starts from it.
-    permitted = SearchDocument.objects.filter(permission_q(viewer))
+    rights = community_rights(viewer)
+    permitted = SearchDocument.objects.filter(permission_q(viewer, rights))
     offset = (page.page - 1) * per_page
+    mode = page.mode = params.mode if query and params.sort != "date" else "keyword"
+    near = _by_meaning(permitted, params, rights, exclude) if mode != "keyword" else []
+    similarity = {n.pk: n.similarity for n in near}
+    if mode == "semantic":
+        shown = _of_type(near, params)
+        if facets:
+            page.types, page.communities, _total, _capped = _counted(
+                params, [(n.kind, n.subtype, n.community_id) for n in near], None
+            )
+        ranked = [(n.pk, n.similarity) for n in shown]
+        counted = (len(shown), False) if facets else None
+        return _page(
+            page, query, ranked[offset : offset + per_page], offset, per_page, counted, similarity
+        )
     if (
         facets
         and query
@@ -370,23 +518,33 @@ def search(
         and params.type not in ("thread", "question")
     ):
         # The common search: one query for the page and the facets.
-        ranked, found = _window_ranked(permitted, params, query, require_all=require_all)
-        if found[2] == 0 and require_all and len(query.alternatives) > 1:
+        ranked, found, matched = _window_ranked(
+            permitted, params, query, require_all=require_all, near=near
+        )
+        if matched == 0 and require_all and len(query.alternatives) > 1:
             page.fallback = True
-            ranked, found = _window_ranked(permitted, params, query, require_all=False)
+            ranked, found, matched = _window_ranked(
+                permitted, params, query, require_all=False, near=near
+            )
         page.types, page.communities, total, capped = found
         return _page(
-            page, query, ranked[offset : offset + per_page], offset, per_page, (total, capped)
+            page,
+            query,
+            ranked[offset : offset + per_page],
+            offset,
+            per_page,
+            (total, capped),
+            similarity,
         )
     total, capped = 0, False
     if facets:
-        page.types, page.communities, total, capped = _facets(
-            permitted, params, query, require_all=require_all
+        (page.types, page.communities, total, capped), matched = _facets(
+            permitted, params, query, require_all=require_all, near=near
         )
-        if total == 0 and require_all and len(query.alternatives) > 1:
+        if matched == 0 and require_all and len(query.alternatives) > 1:
             page.fallback, require_all = True, False
-            page.types, page.communities, total, capped = _facets(
-                permitted, params, query, require_all=False
+            (page.types, page.communities, total, capped), matched = _facets(
+                permitted, params, query, require_all=False, near=near
             )
     documents = _matched(
         _filtered(permitted, params),
@@ -400,8 +558,20 @@ def search(
     # Rank on the narrow columns first, then load the page's documents: sorting whole rows
     # (their text, their community and author) for every match costs more than ranking.
     narrow = ("pk", "score")  # "score" is the backend's extra column
-    ranked = list(documents.order_by(*ordering).values_list(*narrow)[offset : offset + per_page])
-    return _page(page, query, ranked, offset, per_page, (total, capped) if facets else None)
+    if near:
+        # Fused: the keyword ranking down to where this page may reach once the documents
+        # only meaning found are placed among it.
+        keyword = list(
+            documents.order_by(*ordering).values_list(*narrow)[: offset + per_page + len(near)]
+        )
+        ranked = _fused(keyword, _of_type(near, params))[offset : offset + per_page]
+    else:
+        ranked = list(
+            documents.order_by(*ordering).values_list(*narrow)[offset : offset + per_page]
+        )
+    return _page(
+        page, query, ranked, offset, per_page, (total, capped) if facets else None, similarity
+    )
 
 
 def _page(
@@ -411,9 +581,11 @@ def _page(
     offset: int,
     per_page: int,
     counted: tuple[int, bool] | None,
+    similarity: dict[int, float] | None = None,
 ) -> SearchPage:
     """``page`` with the ``ranked`` (id, score) documents loaded and shown; ``counted``:
-    the total and whether it is capped (``None``: not counted, one page only)."""
+    the total and whether it is capped (``None``: not counted, one page only);
+    ``similarity``: the cosines of the documents ranked by meaning."""
     loaded = (
         SearchDocument.objects.filter(pk__in=[pk for pk, _score in ranked])
         .select_related("community", "author")
@@ -427,7 +599,12 @@ def _page(
     page.pages = min(MAX_PAGE, -(-page.total // per_page)) if counted else page.page
     page.results = [
         _result(
-            row, query.all_terms, offset + i + 1, scores[row.pk], seen.setdefault(row.language, {})
+            row,
+            query.all_terms,
+            offset + i + 1,
+            scores[row.pk],
+            seen.setdefault(row.language, {}),
+            (similarity or {}).get(row.pk),
         )
         for i, row in enumerate(rows)
     ]
@@ -460,6 +637,7 @@ def _result(
     rank: int,
     score: Any,
     seen: dict[str, bool] | None = None,
+    similarity: float | None = None,
 ) -> Result:
     title = row.title or row.context
     return Result(
@@ -478,6 +656,7 @@ def _result(
         status=row.status,
         subtype=row.subtype,
         rank=rank,
+        similarity=similarity,
     )
 
 
@@ -489,9 +668,11 @@ def similar_questions(
     exclude: int | None = None,
     limit: int = 5,
 ) -> list[Result]:
-    """Questions like ``text`` (a title being typed, or a question's title and body),
-    ranked with any of its words."""
-    params = SearchParams(q=text, type="question", community=community.slug if community else "")
+    """Questions like ``text`` (a title being typed, or a question's title and body):
+    those with any of its words and those closest in meaning, fused."""
+    params = SearchParams(
+        q=text, type="question", community=community.slug if community else "", mode="hybrid"
+    )
     excluded = ((Kind.THREAD.value, str(exclude)),) if exclude else ()
     return search(
         viewer=viewer,

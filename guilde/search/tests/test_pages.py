@@ -89,7 +89,7 @@ def test_the_api_returns_the_documented_fields(client, community):
     assert "<mark>pitching</mark>" in result["snippet"] or result["snippet"] == "Body text"
     assert result["url"].endswith(f"/communities/brewers/threads/{thread.pk}/")
     assert result["score"] > 0
-    assert client.get("/api/v1/search", {"q": "x", "mode": "semantic"}).status_code == 422
+    assert client.get("/api/v1/search", {"q": "x", "mode": "vector"}).status_code == 422
 
 
 def test_searches_and_opened_results_are_logged_and_names_forgotten_after_30_days(

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 QUERY = "How should I clean my fermenter between two batches?"
 
 
-@pytest.fixture(autouse=True)
-def own_directory(settings, tmp_path, monkeypatch):
-    settings.GUILDE_VECTOR_DIR = str(tmp_path / "vectors")
-    monkeypatch.setattr(vectors, "CHECK_SECONDS", 0.0)
-    vectors.forget()
-    yield
-    vectors.forget()
-
-
 def _question(community, title: str, body: str):
     return discussions.thread_create(
         actor=member_of(community), community=community, kind="question", title=title, body=body
