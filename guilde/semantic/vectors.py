@@ -1,7 +1,8 @@
 """The vector index: exact search over every current vector, memory-mapped.
 
-The worker writes the index into files named after a version (``<version>-<token>.npy``
-and ``….meta.npy`` in ``vectors/`` under the data directory, or ``GUILDE_VECTOR_DIR``)
+The worker writes the index into files named after a version (``<version>-<token>.i8.npy``,
+``….scale.npy`` and ``….meta.npy`` in ``vectors/`` under the data directory, or
+``GUILDE_VECTOR_DIR``)
 and records that version in the database (:class:`VectorIndexVersion`); each process
 checks the row at most every :data:`CHECK_SECONDS` and maps the newest files, so several
 processes on a machine share one copy in the page cache and see new content as soon as
@@ -12,6 +13,13 @@ Rows: one per vector of a thread (question, accepted answer) or article the sear
 holds outside drafts, for the current embedder. The metadata (kind, key, community) lets
 a search mask what the viewer may not see *before* the top results are cut
 (:func:`nearest`).
+
+Vectors are stored as int8, each row scaled so its largest component is ±127, with the
+scale beside it (:func:`quantised`): a quarter of float32's memory (51 MB instead of 205
+for 100,000 vectors) and as fast to score (numpy's ``einsum`` into int32). On the
+duplicate-question evaluation (beer dump, 24 pairs and 117 related links, semantic and
+hybrid modes) recall@10 is exactly float32's and recall@5 and MRR differ by at most
+0.009; a query's top ten agree at 99.5% on average (2026-11-27, docs/semantic.md).
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ KEEP_VERSIONS = 2
 @dataclass
 class Index:
     version: tuple[int, str]
-    vectors: np.ndarray  # (n, dimensions) float32, unit rows
+    vectors: np.ndarray  # (n, dimensions) int8: each unit row scaled to ±127
+    scales: np.ndarray  # (n,) float32: what turns a row's int8 dot products into cosines
     meta: np.ndarray  # (n, 3) int64: kind code, object key, community id
 
     def __len__(self) -> int:
@@ -56,9 +65,41 @@ def directory() -> Path:
 Version = tuple[int, str]  # the number, and the token naming its files
 
 
-def _paths(version: Version) -> tuple[Path, Path]:
-    name = f"{version[0]}-{version[1]}"
-    return directory() / f"{name}.npy", directory() / f"{name}.meta.npy"
+def _paths(version: Version) -> tuple[Path, Path, Path]:
+    """The version's vectors, scales and metadata files."""
+    name = directory() / f"{version[0]}-{version[1]}"
+    return (
+        name.with_name(f"{name.name}.i8.npy"),
+        name.with_name(f"{name.name}.scale.npy"),
+        name.with_name(f"{name.name}.meta.npy"),
+    )
+
+
+def quantised(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``vectors`` (float rows) as int8 rows whose largest component is ±127, and each
+    row's scale (``row ≈ int8_row * scale``)."""
+    array = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    largest = np.abs(array).max(axis=1)
+    scales = np.where(largest == 0, 1.0, largest / 127.0).astype(np.float32)
+    rows = np.rint(array / scales[:, None]).clip(-127, 127).astype(np.int8)
+    return rows, scales
+
+
+def write_files(version: Version, vectors: np.ndarray, meta: np.ndarray) -> None:
+    """The files of ``version`` for ``vectors`` (float rows) and their ``meta`` rows,
+    written aside then renamed (a process never maps half a file)."""
+    rows, scales = (
+        quantised(vectors)
+        if len(vectors)
+        else (np.zeros((0, vectors.shape[1]), np.int8), np.zeros(0, np.float32))
+    )
+    vectors_path, _scales_path, _meta_path = paths = _paths(version)
+    vectors_path.parent.mkdir(parents=True, exist_ok=True)
+    for path, array in zip(paths, (rows, scales, meta), strict=True):
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as out:
+            np.save(out, array)
+        partial.replace(path)
 
 
 def _write(version: Version) -> None:
@@ -77,23 +118,16 @@ def _write(version: Version) -> None:
         vectors[i] = np.frombuffer(bytes(vector), dtype=np.float32)
         meta[i] = (KINDS.index(kind), int(key), community)
         i += 1
-    vectors_path, meta_path = _paths(version)
-    vectors_path.parent.mkdir(parents=True, exist_ok=True)
-    for path, array in ((vectors_path, vectors[:i]), (meta_path, meta[:i])):
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        with partial.open("wb") as out:
-            np.save(out, array)
-        partial.replace(path)
+    write_files(version, vectors[:i], meta[:i])
 
 
 def _ensure_files(version: Version) -> None:
-    vectors_path, meta_path = _paths(version)
-    if vectors_path.exists() and meta_path.exists():
+    if all(path.exists() for path in _paths(version)):
         return
     directory().mkdir(parents=True, exist_ok=True)
     with (directory() / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per machine
-        if not (vectors_path.exists() and meta_path.exists()):
+        if not all(path.exists() for path in _paths(version)):
             _write(version)
 
 
@@ -133,10 +167,11 @@ def rebuild() -> int:
 
 def _load(version: Version) -> Index:
     _ensure_files(version)
-    vectors_path, meta_path = _paths(version)
+    vectors_path, scales_path, meta_path = _paths(version)
     return Index(
         version=version,
         vectors=np.load(vectors_path, mmap_mode="r"),
+        scales=np.load(scales_path, mmap_mode="r"),
         meta=np.load(meta_path, mmap_mode="r"),
     )
 
@@ -184,9 +219,11 @@ def nearest(
     allowed = int(np.count_nonzero(mask))
     if not allowed:
         return []
-    # Every row scored in one pass over the mapped file (no copy of the allowed rows), the
-    # others set below any cosine before the top is cut.
-    scores = index.vectors @ np.asarray(vector, dtype=np.float32)
+    # Every row scored in one pass over the mapped file (no copy of the allowed rows; int8
+    # products summed in int32), the others set below any cosine before the top is cut.
+    query, query_scale = quantised(vector)
+    products = np.einsum("ij,j->i", index.vectors, query[0], dtype=np.int32)
+    scores = products * (index.scales * query_scale[0])
     scores[~mask] = -np.inf
     # A thread has up to two rows (question, answer) and scores by the closer: twice
     # ``k`` rows always hold ``k`` different things.
