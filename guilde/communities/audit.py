@@ -26,6 +26,7 @@ TELLS_MEMBER = frozenset(
         Action.FLAGS_DISAGREE,
         Action.THREAD_LOCK,
         Action.THREAD_CLOSE,
+        Action.THREAD_DUPLICATE,
         Action.THREAD_MOVE,
         Action.THREAD_MERGE,
         Action.MEMBER_SUSPEND,

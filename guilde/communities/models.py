@@ -304,6 +304,7 @@ class ModerationLogEntry(models.Model):
         THREAD_SPLIT = "thread_split", _("Split replies into a new thread")
         THREAD_CLOSE = "thread_close", _("Closed a question as off-topic")
         THREAD_REOPEN = "thread_reopen", _("Reopened a question")
+        THREAD_DUPLICATE = "thread_duplicate", _("Closed a question as a duplicate")
         THREAD_SLOW_MODE = "thread_slow_mode", _("Set slow mode")
         MEMBER_SUSPEND = "member_suspend", _("Suspended a member")
         MEMBER_UNSUSPEND = "member_unsuspend", _("Lifted a suspension")

@@ -62,6 +62,10 @@ class ThreadOut(Schema):
     tags: list[str]
     idea_status: IdeaStatusLiteral
     accepted_post: int | None
+    closed: bool = Field(..., description="A closed question takes no more answers.")
+    duplicate_of: int | None = Field(
+        None, description="Closed as a duplicate of this question (read it there)."
+    )
     pinned: bool
     locked: bool
     reply_count: int
@@ -177,6 +181,8 @@ def _thread_out(thread: Thread) -> dict[str, Any]:
         "tags": [tag.slug for tag in thread.tags.all()],
         "idea_status": thread.idea_status,
         "accepted_post": thread.accepted_post_id,
+        "closed": thread.closed_at is not None,
+        "duplicate_of": thread.duplicate_of_id,
         "pinned": thread.pinned,
         "locked": thread.locked,
         "reply_count": thread.reply_count,

@@ -91,6 +91,15 @@ class Thread(models.Model):
     # A question closed as off-topic: no more answers, the reason shown to readers.
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
     close_reason = models.CharField(_("why it is closed"), max_length=300, blank=True)
+    # A question closed as a duplicate: the one asked before (readers are sent there).
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
     # Slow mode: each member posts at most once per this many minutes (0: off).
     slow_mode_minutes = models.PositiveSmallIntegerField(_("slow mode (minutes)"), default=0)
     # Merged into another thread: its posts moved there; its address leads there.

@@ -584,10 +584,46 @@ def thread_close(*, actor: User, thread: Thread, reason: str) -> Thread:
 
 
 @transaction.atomic
+def thread_close_as_duplicate(
+    *, actor: User, thread: Thread, original: Thread, reason: str = ""
+) -> Thread:
+    """Close a question as a duplicate of ``original``, a question of the same community
+    (so every reader of one may read the other): no more answers; readers are sent to the
+    original. A duplicate of a duplicate points to the first question asked."""
+    require(actor, "moderate", thread)
+    seen = {thread.pk}
+    while original.duplicate_of_id is not None and original.pk not in seen:
+        seen.add(original.pk)
+        original = Thread.objects.get(pk=original.duplicate_of_id)
+    if not thread.is_question or not original.is_question:
+        raise ValidationError(_("Only a question is closed as a duplicate, of another question."))
+    if original.pk in seen:
+        raise ValidationError(_("A question cannot be a duplicate of itself."))
+    if original.community_id != thread.community_id:
+        raise ValidationError(_("The original question must be in the same community."))
+    if original.deleted_at or original.hidden_at or original.merged_into_id:
+        raise ValidationError(_("The original question is no longer shown."))
+    thread.closed_at, thread.close_reason = timezone.now(), reason.strip()[:300]
+    thread.duplicate_of = original
+    thread.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
+    # Questions closed as duplicates of this one now lead to the original too.
+    Thread.objects.filter(duplicate_of=thread).update(duplicate_of=original)
+    audit.log(
+        actor=actor,
+        action=audit.Action.THREAD_DUPLICATE,
+        community=thread.community,
+        target=thread,
+        member=thread.author,
+        reason=reason or f"#{original.pk} {original.title}",
+    )
+    return thread
+
+
+@transaction.atomic
 def thread_reopen(*, actor: User, thread: Thread, reason: str = "") -> Thread:
     require(actor, "moderate", thread)
-    thread.closed_at, thread.close_reason = None, ""
-    thread.save(update_fields=["closed_at", "close_reason"])
+    thread.closed_at, thread.close_reason, thread.duplicate_of = None, "", None
+    thread.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
     audit.log(
         actor=actor,
         action=audit.Action.THREAD_REOPEN,

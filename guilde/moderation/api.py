@@ -76,12 +76,15 @@ class DecisionIn(Schema):
 class ThreadActionIn(Schema):
     action: Literal[
         "lock", "unlock", "pin", "unpin", "pin_globally", "unpin_globally", "close", "reopen",
-        "slow_mode", "move", "merge", "split",
+        "duplicate", "slow_mode", "move", "merge", "split",
     ]  # fmt: skip
     reason: str = Field("", max_length=2000, description="Lock and close: shown to readers.")
     minutes: int | None = Field(None, description=f"slow_mode: one of {list(SLOW_MODE_CHOICES)}.")
     to: str | None = Field(None, description="move: the slug of the community.")
     into: int | None = Field(None, description="merge: the thread to merge into.")
+    original: int | None = Field(
+        None, description="duplicate: the question (same community) this one repeats."
+    )
     positions: list[int] | None = Field(
         None, description="split: positions of the replies to move."
     )
@@ -278,6 +281,11 @@ def _run_thread_action(actor: User, thread: Any, data: ThreadActionIn) -> int:
         discussions.thread_moderate(actor=actor, thread=thread, reason=reason, **toggles[action])
     elif action == "close":
         discussions.thread_close(actor=actor, thread=thread, reason=reason)
+    elif action == "duplicate":
+        original = discussion_selectors.thread_by_id(viewer=actor, pk=data.original or 0)
+        discussions.thread_close_as_duplicate(
+            actor=actor, thread=thread, original=original, reason=reason
+        )
     elif action == "reopen":
         discussions.thread_reopen(actor=actor, thread=thread, reason=reason)
     elif action == "slow_mode":

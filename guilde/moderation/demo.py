@@ -1,5 +1,6 @@
 """Demo moderation in "Service Design Practitioners": flags waiting in the queue, a
-newcomer's first post held for review, a suspension under appeal, a warning."""
+newcomer's first post held for review, a suspension under appeal, a warning, a question
+closed as a duplicate."""
 
 from __future__ import annotations
 
@@ -84,4 +85,24 @@ def load(out: TextIO) -> None:
         message="I apologised in the thread; could the suspension be shortened?",
     )
     discussions.thread_moderate(actor=coordinator, thread=thread, pinned=True)
-    out.write("Demo moderation: flags, a held post, a warning, a suspension under appeal.\n")
+    # A question asked again in other words (and in French), closed as a duplicate.
+    original = (
+        Thread.objects.filter(community=community, kind=Thread.Kind.QUESTION)
+        .listed()
+        .filter(title__startswith="How do you recruit participants")
+        .first()
+    )
+    if original is not None:
+        again = discussions.thread_create(
+            actor=_member("nina"),
+            community=community,
+            kind=Thread.Kind.QUESTION,
+            title="Recruter des allocataires pour des entretiens utilisateurs",
+            body="Comment trouver et rémunérer des personnes qui touchent des aides sociales "
+            "pour nos entretiens, sans que cela réduise leurs aides ?",
+        )
+        discussions.thread_close_as_duplicate(actor=moderator, thread=again, original=original)
+    out.write(
+        "Demo moderation: flags, a held post, a warning, a suspension under appeal, "
+        "a duplicate question.\n"
+    )

@@ -117,6 +117,15 @@ class MoveForm(forms.Form):
         self.fields["to"].choices = choices  # type: ignore[attr-defined]
 
 
+class DuplicateForm(forms.Form):
+    original = forms.IntegerField(
+        label=_("Duplicate of question number"),
+        min_value=1,
+        help_text=_("The number in the original question's address, or one of the suggestions."),
+    )
+    reason = forms.CharField(label=_("Note for readers (optional)"), max_length=300, required=False)
+
+
 class MergeForm(forms.Form):
     into = forms.IntegerField(
         label=_("Merge into thread number"),

@@ -31,6 +31,7 @@ from guilde.discussions.models import Post, Thread
 from guilde.moderation import forms, selectors, services
 from guilde.moderation.models import Appeal
 from guilde.moderation.permissions import APPEALABLE
+from guilde.search import selectors as search_selectors
 
 QUEUE_PAGE = 30
 LOG_PAGE = 50
@@ -170,6 +171,14 @@ def _moderated_elsewhere(viewer: User, thread: Thread) -> list[tuple[str, str]]:
     return [(c.slug, c.name) for c in candidates if can(viewer, "moderate", c)]
 
 
+def _duplicate_suggestions(viewer: User, thread: Thread) -> list[Any]:
+    """Questions of the same community most like this one (words and meaning), for
+    closing it as a duplicate in one click."""
+    if not thread.is_question or thread.duplicate_of_id:
+        return []
+    return search_selectors.questions_like(viewer=viewer, thread=thread)
+
+
 @login_required
 def thread_tools(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Lock, pin, close, slow mode, move, merge, split: one page, one form each."""
@@ -195,6 +204,7 @@ def thread_tools(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     lock_form = forms.LockForm(data if action == "lock" else None)
     close_form = forms.CloseForm(data if action == "close" else None)
+    duplicate_form = forms.DuplicateForm(data if action == "duplicate" else None)
     slow_form = forms.SlowModeForm(
         data if action == "slow_mode" else None, initial={"minutes": thread.slow_mode_minutes}
     )
@@ -218,6 +228,8 @@ def thread_tools(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "thread": thread,
             "lock_form": lock_form,
             "close_form": close_form,
+            "duplicate_form": duplicate_form,
+            "suggestions": _duplicate_suggestions(actor, thread),
             "slow_form": slow_form,
             "move_form": move_form if move_choices else None,
             "merge_form": merge_form,
@@ -252,6 +264,11 @@ def _thread_action(actor: User, thread: Thread, action: str, scope: dict[str, An
         discussions.thread_moderate(actor=actor, thread=thread, locked=True, reason=data["reason"])
     elif action == "close":
         discussions.thread_close(actor=actor, thread=thread, reason=data["reason"])
+    elif action == "duplicate":
+        original = discussion_selectors.thread_by_id(viewer=actor, pk=data["original"])
+        discussions.thread_close_as_duplicate(
+            actor=actor, thread=thread, original=original, reason=data["reason"]
+        )
     elif action == "slow_mode":
         discussions.thread_slow_mode(actor=actor, thread=thread, minutes=data["minutes"])
     elif action == "move":

@@ -25,6 +25,7 @@ from guilde.accounts.visibility import shared_member_ids_query
 from guilde.communities.models import Community, Membership
 from guilde.communities.permissions import is_admin
 from guilde.communities.selectors import discoverable_q
+from guilde.core.markdown import plain_text
 from guilde.discussions.models import Thread
 from guilde.knowledge.models import Article
 from guilde.search import analysis, ranking, snippets
@@ -657,6 +658,18 @@ def _result(
         subtype=row.subtype,
         rank=rank,
         similarity=similarity,
+    )
+
+
+def questions_like(*, viewer: Any, thread: Thread, limit: int = 5) -> list[Result]:
+    """Questions of ``thread``'s community most like it (its title and opening post)."""
+    opening = thread.posts.filter(position=1).values_list("body", flat=True).first() or ""
+    return similar_questions(
+        viewer=viewer,
+        text=f"{thread.title} {plain_text(opening, limit=600)}",
+        community=thread.community,
+        exclude=thread.pk,
+        limit=limit,
     )
 
 

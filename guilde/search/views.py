@@ -10,7 +10,6 @@ from django_htmx.middleware import HtmxDetails
 
 from guilde.communities.models import Community
 from guilde.core.decorators import rate_limited
-from guilde.core.markdown import plain_text
 from guilde.discussions.selectors import thread_by_id
 from guilde.search import selectors, services
 from guilde.search.forms import SearchForm
@@ -103,22 +102,17 @@ def search_open(request: HttpRequest) -> HttpResponse:
 def similar(request: HttpRequest) -> HttpResponse:
     """Questions like the title being typed on the new-thread form (``title``), or like a
     question being read (``thread``); htmx fragments."""
-    community = None
-    exclude = None
     if (thread_id := request.GET.get("thread", "")).isdigit():
         thread = thread_by_id(viewer=request.user, pk=int(thread_id))
-        community, exclude = thread.community, thread.pk
-        opening = thread.posts.filter(position=1).values_list("body", flat=True).first() or ""
-        text = f"{thread.title} {plain_text(opening, limit=600)}"
-    else:
-        text = request.GET.get("title", "")[:300]
-        if slug := request.GET.get("community", "")[:60]:
-            community = Community.objects.filter(slug=slug).first()
+        results = selectors.questions_like(viewer=request.user, thread=thread)
+        return render(request, "search/_similar.html", {"results": results, "reading": True})
+    community = None
+    text = request.GET.get("title", "")[:300]
+    if slug := request.GET.get("community", "")[:60]:
+        community = Community.objects.filter(slug=slug).first()
     results = (
-        selectors.similar_questions(
-            viewer=request.user, text=text, community=community, exclude=exclude
-        )
+        selectors.similar_questions(viewer=request.user, text=text, community=community)
         if len(text.strip()) >= 3
         else []
     )
-    return render(request, "search/_similar.html", {"results": results, "reading": exclude})
+    return render(request, "search/_similar.html", {"results": results, "reading": False})

@@ -182,7 +182,7 @@ KINDS: tuple[Kind, ...] = (
             "hidden_reason",
         ),
         refs={"author": "members", "category": "categories", "hidden_by": "members"},
-        later={"accepted_post": "posts", "merged_into": "threads"},
+        later={"accepted_post": "posts", "merged_into": "threads", "duplicate_of": "threads"},
         many={"tags": "tags"},
         not_exported={
             "community": "the community the archive holds",

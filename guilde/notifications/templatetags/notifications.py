@@ -56,6 +56,7 @@ MODERATION_TEXTS = {
     "flags_disagree": _("A moderator found nothing wrong with your flagged post"),
     "thread_lock": _("A moderator locked your thread"),
     "thread_close": _("Your question was closed as off-topic"),
+    "thread_duplicate": _("Your question was closed as a duplicate of another"),
     "thread_move": _("A moderator moved your thread"),
     "thread_merge": _("A moderator merged your thread into another"),
     "member_suspend": _("You were suspended from a community"),
