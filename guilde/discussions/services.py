@@ -33,6 +33,7 @@ from guilde.discussions.models import (
     Reaction,
     ReadState,
     Thread,
+    ThreadLink,
     Vote,
 )
 from guilde.uploads.models import Upload
@@ -606,6 +607,8 @@ def thread_close_as_duplicate(
     thread.closed_at, thread.close_reason = timezone.now(), reason.strip()[:300]
     thread.duplicate_of = original
     thread.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
+    # Kept as a link too: the original lists its duplicates ("Duplicated by").
+    ThreadLink.objects.get_or_create(source=thread, target=original, kind=ThreadLink.Kind.DUPLICATE)
     # Questions closed as duplicates of this one now lead to the original too.
     Thread.objects.filter(duplicate_of=thread).update(duplicate_of=original)
     audit.log(
@@ -622,6 +625,10 @@ def thread_close_as_duplicate(
 @transaction.atomic
 def thread_reopen(*, actor: User, thread: Thread, reason: str = "") -> Thread:
     require(actor, "moderate", thread)
+    if thread.duplicate_of_id:
+        ThreadLink.objects.filter(
+            source=thread, target_id=thread.duplicate_of_id, kind=ThreadLink.Kind.DUPLICATE
+        ).delete()
     thread.closed_at, thread.close_reason, thread.duplicate_of = None, "", None
     thread.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
     audit.log(

@@ -12,7 +12,7 @@ from guilde.communities.models import ModerationLogEntry
 from guilde.communities.tests.factories import CommunityFactory, member_of
 from guilde.core.testing import count_queries, run_queued_tasks
 from guilde.discussions import services as discussions
-from guilde.discussions.models import Thread
+from guilde.discussions.models import Thread, ThreadLink
 from guilde.notifications.models import Kind, Notification
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,7 @@ def test_a_moderator_closes_a_question_as_a_duplicate_from_the_suggestions(guild
     # Readers are sent to the original; the duplicate takes no more answers.
     html = _client().get(again.get_absolute_url()).content.decode()
     assert "This question has been asked before." in html
+    assert "Duplicated by:" in _client().get(original.get_absolute_url()).content.decode()
     assert original.get_absolute_url() in html
     assert original.title in html
     with pytest.raises(PermissionDenied):
@@ -94,6 +95,7 @@ def test_a_moderator_closes_a_question_as_a_duplicate_from_the_suggestions(guild
     again.refresh_from_db()
     assert again.duplicate_of is None
     assert again.closed_at is None
+    assert not ThreadLink.objects.filter(source=again).exists()
 
 
 def test_the_original_must_be_another_question_of_the_community(guild):
