@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("guilde.moderation.urls")),
     path("", include("guilde.knowledge.urls")),
     path("", include("guilde.search.urls")),
+    path("", include("guilde.semantic.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -134,6 +134,7 @@ api.add_router("/", "guilde.notifications.api.router")
 api.add_router("/", "guilde.moderation.api.router")
 api.add_router("/", "guilde.knowledge.api.router")
 api.add_router("/", "guilde.search.api.router")
+api.add_router("/", "guilde.semantic.api.router")
 
 
 class InstanceOut(Schema):

@@ -753,6 +753,15 @@ EXPECTATIONS.update(
             data=lambda world: {"kind": "thread", "key": str(world.objects["thread"].pk)},
         ),
         "search:similar": Expect(all_pages(200), data={"title": "secret bio question"}),
+        # Related content beside a thread: for those who may read the thread.
+        "semantic:related": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            data=lambda world: {"kind": "thread", "key": str(world.objects["thread"].pk)},
+        ),
+        "GET /api/v1/search/related": Expect(
+            (404, 404, 404, 200, 200, 200, 200),
+            data=lambda world: {"type": "thread", "id": str(world.objects["thread"].pk)},
+        ),
         "GET /api/v1/search": Expect(
             all_pages(200), data={"q": "Private Owner"}, never_shows=(OWNER_SECRET,)
         ),
