@@ -193,17 +193,22 @@ def ensure_indexed(threads: Iterable[int]) -> None:
 # Ranking ---------------------------------------------------------------------------------
 
 
-def keyword_ranking(query: str, *, duplicate: int) -> list[str]:
-    """Question keys in the order the keyword search ranks them for ``query``."""
+def ranked_questions(mode: str, query: str, duplicate: int) -> list[str]:
+    """Question keys in the order the search ranks them for ``query`` in ``mode`` (keyword,
+    semantic, hybrid), the duplicate itself left out."""
     page = search(
         viewer=AnonymousUser(),
-        params=SearchParams(q=query, type="question"),
+        params=SearchParams(q=query, type="question", mode=mode),
         require_all=False,
         exclude=((Kind.THREAD.value, str(duplicate)),),
         per_page=DEPTH,
         facets=False,
     )
     return [result.key for result in page.results if result.kind == Kind.THREAD]
+
+
+def keyword_ranking(query: str, *, duplicate: int) -> list[str]:
+    return ranked_questions("keyword", query, duplicate)
 
 
 Ranking = Callable[..., list[str]]  # (query, *, duplicate) -> question keys, best first

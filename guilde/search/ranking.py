@@ -108,7 +108,3 @@ def fused[K: Hashable](*rankings: Sequence[K]) -> list[tuple[K, float]]:
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + position)
     return sorted(scores.items(), key=lambda item: -item[1])
 
-
-def fuse[K: Hashable](*rankings: Sequence[K]) -> list[K]:
-    """The keys of :func:`fused`, best first."""
-    return [key for key, _score in fused(*rankings)]

@@ -1,14 +1,12 @@
 """The duplicate-question evaluation's semantic and hybrid modes
 (``guilde eval-search DUMP --mode semantic|hybrid``): the protocol of
-:mod:`guilde.search.evaluation`, ranked by meaning, or fused with the keyword ranking."""
+:mod:`guilde.search.evaluation`, ranked by the search selector in that mode — what the
+search page and the API rank."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-
-from guilde.search import evaluation, ranking
+from guilde.search import evaluation
 from guilde.semantic import services, vectors
-from guilde.semantic.selectors import nearest
 
 
 def prepare() -> None:
@@ -18,23 +16,11 @@ def prepare() -> None:
 
 
 def semantic_ranking(query: str, *, duplicate: int) -> list[str]:
-    return [
-        key
-        for _kind, key, _score in nearest(
-            viewer=AnonymousUser(),
-            text=query,
-            kinds=("thread",),
-            k=evaluation.DEPTH,
-            exclude=frozenset({("thread", str(duplicate))}),
-        )
-    ]
+    return evaluation.ranked_questions("semantic", query, duplicate)
 
 
 def hybrid_ranking(query: str, *, duplicate: int) -> list[str]:
-    return ranking.fuse(
-        evaluation.keyword_ranking(query, duplicate=duplicate),
-        semantic_ranking(query, duplicate=duplicate),
-    )
+    return evaluation.ranked_questions("hybrid", query, duplicate)
 
 
 evaluation.register_mode("semantic", semantic_ranking, prepare)
