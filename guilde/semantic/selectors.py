@@ -31,7 +31,7 @@ def closest(
         return []
     vector = embedder().embed([text])[0]
     found = vectors.nearest(vector, communities=communities, kinds=kinds, k=k)
-    lowest = floor()
+    lowest = floor(text)
     return [(kind, key, score) for kind, key, score in found if score >= lowest]
 
 

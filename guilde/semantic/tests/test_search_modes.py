@@ -63,6 +63,10 @@ def test_meaning_finds_a_question_asked_in_the_other_language(brewers):
         assert next(f.count for f in page.types if f.value == "question") == page.total
     # Below the embedder's floor nothing is offered: an unrelated query finds nothing.
     assert search(viewer=viewer, params=SearchParams(q="xyzzy plugh", mode="semantic")).total == 0
+    assert search(viewer=viewer, params=SearchParams(q="portrait lens", mode="semantic")).total == 0
+    # A short query has a lower floor (short texts have lower cosines with everything).
+    short = search(viewer=viewer, params=SearchParams(q="fermenter cleaning", mode="semantic"))
+    assert _keys(short)[:1] == [("thread", str(french.pk))]
     # By date, a search is by the words.
     dated = search(viewer=viewer, params=SearchParams(q=ENGLISH_QUERY, mode="hybrid", sort="date"))
     assert dated.mode == "keyword"
