@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from guilde.api.auth import public_auth
+from guilde.communities.models import Community
 from guilde.search import selectors
 
 router = Router(tags=["search"])
@@ -116,3 +117,43 @@ def search(
         "types": [vars(f) for f in found.types],
         "communities": [vars(f) for f in found.communities],
     }
+
+
+class SimilarOut(Schema):
+    id: str
+    title: str
+    url: str
+    community: str | None
+    status: str
+    score: float = Field(..., description="The fused rank score (words and meaning).")
+    similarity: float | None = Field(
+        None, description="Cosine with the text, when close in meaning (0 to 1)."
+    )
+
+
+@router.get("/search/similar", response=list[SimilarOut], auth=public_auth)
+def similar(
+    request: HttpRequest,
+    text: str,
+    community: str = "",
+) -> list[dict[str, Any]]:
+    """Questions already asked like ``text`` (a question being written: its title, and
+    its body if any; under three characters, none), by their words and their meaning, up
+    to five; ``community`` (a slug) keeps to one community."""
+    text = text[:2000]
+    where = Community.objects.filter(slug=community[:60]).first() if community else None
+    if len(text.strip()) < 3 or (community and where is None):
+        return []
+    found = selectors.similar_questions(viewer=request.user, text=text, community=where)
+    return [
+        {
+            "id": r.key,
+            "title": r.plain_title,
+            "url": request.build_absolute_uri(r.url),
+            "community": r.community_slug or None,
+            "status": r.status,
+            "score": r.score,
+            "similarity": r.similarity,
+        }
+        for r in found
+    ]

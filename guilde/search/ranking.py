@@ -107,4 +107,3 @@ def fused[K: Hashable](*rankings: Sequence[K]) -> list[tuple[K, float]]:
         for position, key in enumerate(ranked, start=1):
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + position)
     return sorted(scores.items(), key=lambda item: -item[1])
-

@@ -765,5 +765,8 @@ EXPECTATIONS.update(
         "GET /api/v1/search": Expect(
             all_pages(200), data={"q": "Private Owner"}, never_shows=(OWNER_SECRET,)
         ),
+        "GET /api/v1/search/similar": Expect(
+            all_pages(200), data={"text": "secret bio question"}, never_shows=(OWNER_SECRET,)
+        ),
     }
 )

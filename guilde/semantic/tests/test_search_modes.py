@@ -195,3 +195,40 @@ def test_searching_by_meaning_costs_the_same_queries_for_1_or_20_results(brewers
         small=21,
         large=40,
     )
+
+
+def test_the_api_offers_similar_questions_while_asking(brewers, client):
+    french = _question(brewers, *FRENCH)
+    private = CommunityFactory.create(slug="secret", visibility=Community.Visibility.PRIVATE)
+    hidden = _question(private, "How to clean a fermenting bucket after brewing", "Old beer.")
+    _indexed()
+    body = client.get("/api/v1/search/similar", {"text": ENGLISH_QUERY}).json()
+    assert body[0]["id"] == str(french.pk)
+    assert body[0]["similarity"] > 0.45
+    assert str(hidden.pk) not in [item["id"] for item in body]
+    assert client.get("/api/v1/search/similar", {"text": "ab"}).json() == []
+    assert (
+        client.get("/api/v1/search/similar", {"text": ENGLISH_QUERY, "community": "nowhere"}).json()
+        == []
+    )
+    in_brewers = client.get(
+        "/api/v1/search/similar", {"text": ENGLISH_QUERY, "community": "brewers"}
+    ).json()
+    assert [item["id"] for item in in_brewers][:1] == [str(french.pk)]
+    assert client.get("/api/v1/search/similar").status_code == 422
+
+
+def test_similar_questions_cost_the_same_queries_for_1_or_5_results(brewers, client):
+    made: list[int] = []
+
+    def setup(n: int) -> None:
+        while len(made) < n:
+            made.append(_question(brewers, f"Nettoyer le fermenteur, question {len(made)}").pk)
+        _indexed()
+
+    assert_constant_queries(
+        setup=setup,
+        action=lambda: client.get("/api/v1/search/similar", {"text": ENGLISH_QUERY}),
+        small=1,
+        large=5,
+    )
