@@ -409,7 +409,11 @@ def _fused(keyword: Sequence[tuple[int, Any]], near: list[Near]) -> list[tuple[i
     """The keyword ranking's first :data:`~guilde.search.ranking.FUSION_DEPTH` and the
     meaning ranking fused, then the keyword ranking's rest in its own order."""
     depth = ranking.FUSION_DEPTH
-    fused = ranking.fused([pk for pk, _score in keyword[:depth]], [n.pk for n in near[:depth]])
+    fused = ranking.fused(
+        [pk for pk, _score in keyword[:depth]],
+        [n.pk for n in near[:depth]],
+        weights=(1.0, ranking.MEANING_WEIGHT),
+    )
     seen = {pk for pk, _score in fused}
     rest = [
         (pk, 1.0 / (ranking.RRF_K + position))

@@ -290,10 +290,15 @@ def test_reciprocal_rank_fusion_favours_what_both_lists_rank_well():
     keyword = ["a", "b", "c", "d"]
     meaning = ["c", "e", "a", "b"]
     both = fuse(keyword, meaning)
-    # a: 1/61 + 1/63; c: 1/63 + 1/61 — equal, first seen first; b: 1/62 + 1/64; e: 1/62.
+    # With k = 20: a: 1/21 + 1/23; c: 1/23 + 1/21 — equal, first seen first;
+    # b: 1/22 + 1/24; e: 1/22.
     assert both[:2] == ["a", "c"]
     assert both.index("b") < both.index("e") < both.index("d")
-    assert fused(keyword)[0] == ("a", 1 / 61)
-    assert RRF_K == 60
+    assert fused(keyword)[0] == ("a", 1 / 21)
+    assert RRF_K == 20
+    # Weighted: meaning counts twice; c (meaning's first) passes a (keyword's first):
+    # c: 1/23 + 2/21; a: 1/21 + 2/23; b: 1/22 + 2/24; e: 2/22; d: 1/24.
+    weighted = [key for key, _score in fused(keyword, meaning, weights=(1.0, 2.0))]
+    assert weighted == ["c", "a", "b", "e", "d"]
     assert fuse(keyword) == keyword
     assert fuse() == []
