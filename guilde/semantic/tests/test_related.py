@@ -8,24 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 
 from guilde.communities.models import Community
 from guilde.communities.tests.factories import CommunityFactory, member_of
-from guilde.core.testing import assert_constant_queries, count_queries, run_queued_tasks
+from guilde.core.testing import assert_constant_queries, count_queries
 from guilde.discussions import services as discussions
 from guilde.knowledge import services as knowledge
 from guilde.semantic.selectors import related
-from guilde.semantic.tasks import refresh_vector_index
+from guilde.semantic.tests.factories import indexed, question
 
 pytestmark = pytest.mark.django_db
-
-
-def _question(community, title: str, body: str):
-    return discussions.thread_create(
-        actor=member_of(community), community=community, kind="question", title=title, body=body
-    )
-
-
-def _indexed() -> None:
-    run_queued_tasks()
-    refresh_vector_index.call()
 
 
 def _keys(items) -> list[tuple[str, str]]:
@@ -39,20 +28,18 @@ def world():
     secret = CommunityFactory.create(
         slug="secret", name="Secret cellar", visibility=Community.Visibility.PRIVATE
     )
-    reading = _question(
+    reading = question(
         brewers,
         "How do I clean my fermenter between batches?",
         "It smells of old beer after each brew.",
     )
-    french = _question(
+    french = question(
         cider,
         "Comment nettoyer mon fermenteur entre deux cuvées ?",
         "Il garde une odeur de vieux cidre après chaque fermentation.",
     )
-    hidden = _question(
-        secret, "Cleaning a fermenting bucket after brewing", "Smells of stale beer."
-    )
-    unrelated = _question(brewers, "Which lens for portraits in low light?", "A 50 mm at f/1.8?")
+    hidden = question(secret, "Cleaning a fermenting bucket after brewing", "Smells of stale beer.")
+    unrelated = question(brewers, "Which lens for portraits in low light?", "A 50 mm at f/1.8?")
     writer = member_of(brewers)
     article = knowledge.article_create(
         actor=writer,
@@ -62,7 +49,7 @@ def world():
         body="Soak, scrub gently, rinse, sanitise before every batch.",
     )
     knowledge.article_publish(actor=writer, article=article)
-    _indexed()
+    indexed()
     return {
         "brewers": brewers,
         "secret": secret,
@@ -129,16 +116,17 @@ def test_related_lists_are_cached_and_refreshed_when_content_changes(world):
     assert _keys(related(viewer=viewer, kind="thread", key=str(reading.pk))) == _keys(first)
 
     # A new thread: once the worker has built the next index, it is there.
-    newer = _question(
+    newer = question(
         world["brewers"],
         "Cleaning my fermenter after brewing",
         "Between two batches, it smells of old beer.",
     )
-    _indexed()
+    indexed()
     assert ("thread", str(newer.pk)) in _keys(
         related(viewer=viewer, kind="thread", key=str(reading.pk))
     )
     # A deleted one leaves at once, before the worker's next index.
+    assert newer.author is not None
     discussions.post_delete(actor=newer.author, post=newer.posts.get(position=1))
     assert ("thread", str(newer.pk)) not in _keys(
         related(viewer=viewer, kind="thread", key=str(reading.pk))
@@ -147,15 +135,15 @@ def test_related_lists_are_cached_and_refreshed_when_content_changes(world):
 
 def test_related_costs_the_same_queries_for_1_or_5_items(client):
     community = CommunityFactory.create(slug="brewers")
-    reading = _question(community, "How do I clean my fermenter?", "Smells of old beer.")
+    reading = question(community, "How do I clean my fermenter?", "Smells of old beer.")
     made: list[int] = []
 
     def setup(n: int) -> None:
         while len(made) < n:
             made.append(
-                _question(community, f"Cleaning a fermenter, again ({len(made)})", "Old beer.").pk
+                question(community, f"Cleaning a fermenter, again ({len(made)})", "Old beer.").pk
             )
-        _indexed()
+        indexed()
 
     assert_constant_queries(
         setup=setup,

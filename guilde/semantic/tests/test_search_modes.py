@@ -12,7 +12,7 @@ from guilde.core.testing import assert_constant_queries, run_queued_tasks
 from guilde.discussions import services as discussions
 from guilde.knowledge import services as knowledge
 from guilde.search.selectors import SearchParams, search, similar_questions
-from guilde.semantic.tasks import refresh_vector_index
+from guilde.semantic.tests.factories import indexed, question
 
 pytestmark = pytest.mark.django_db
 
@@ -29,26 +29,14 @@ def brewers():
     return CommunityFactory.create(slug="brewers", name="Brewers")
 
 
-def _question(community, title: str, body: str = "Any advice?"):
-    return discussions.thread_create(
-        actor=member_of(community), community=community, kind="question", title=title, body=body
-    )
-
-
-def _indexed() -> None:
-    """What the worker does after a change: embed, then build the vector index."""
-    run_queued_tasks()
-    refresh_vector_index.call()
-
-
 def _keys(page) -> list[tuple[str, str]]:
     return [(r.kind, r.key) for r in page.results]
 
 
 def test_meaning_finds_a_question_asked_in_the_other_language(brewers):
-    french = _question(brewers, *FRENCH)
-    _question(brewers, "Which hops give a citrus aroma?", "For an IPA, dry hopped.")
-    _indexed()
+    french = question(brewers, *FRENCH)
+    question(brewers, "Which hops give a citrus aroma?", "For an IPA, dry hopped.")
+    indexed()
     viewer = AnonymousUser()
 
     keyword = search(viewer=viewer, params=SearchParams(q=ENGLISH_QUERY, mode="keyword"))
@@ -73,10 +61,10 @@ def test_meaning_finds_a_question_asked_in_the_other_language(brewers):
 
 
 def test_hybrid_fuses_words_and_meaning_and_keeps_the_filters(brewers):
-    french = _question(brewers, *FRENCH)
-    worded = _question(brewers, "Brewing in a bucket", "Cleaning after brewing, fermenting.")
+    french = question(brewers, *FRENCH)
+    worded = question(brewers, "Brewing in a bucket", "Cleaning after brewing, fermenting.")
     other = CommunityFactory.create(slug="cider", name="Cider")
-    elsewhere = _question(other, "Nettoyer un fermenteur à cidre", "Odeur de vieux cidre.")
+    elsewhere = question(other, "Nettoyer un fermenteur à cidre", "Odeur de vieux cidre.")
     writer = member_of(brewers)
     article = knowledge.article_create(
         actor=writer,
@@ -86,7 +74,7 @@ def test_hybrid_fuses_words_and_meaning_and_keeps_the_filters(brewers):
         body="Tremper le seau, brosser doucement, rincer, désinfecter.",
     )
     knowledge.article_publish(actor=writer, article=article)
-    _indexed()
+    indexed()
     viewer = AnonymousUser()
 
     page = search(viewer=viewer, params=SearchParams(q=ENGLISH_QUERY, mode="hybrid"))
@@ -114,9 +102,9 @@ def test_private_content_never_comes_by_meaning(brewers, client):
     private = CommunityFactory.create(
         slug="secret", name="Secret", visibility=Community.Visibility.PRIVATE
     )
-    hidden = _question(private, *FRENCH)
-    public = _question(brewers, "Which hops give a citrus aroma?", "For an IPA.")
-    _indexed()
+    hidden = question(private, *FRENCH)
+    public = question(brewers, "Which hops give a citrus aroma?", "For an IPA.")
+    indexed()
     insider = member_of(private)
 
     for viewer in (AnonymousUser(), member_of(brewers)):
@@ -141,14 +129,15 @@ def test_private_content_never_comes_by_meaning(brewers, client):
     # Deleted since the index was built: dropped at once, before the worker's next build.
     aroma = SearchParams(q="citrus hops for an IPA", mode="semantic")
     assert ("thread", str(public.pk)) in _keys(search(viewer=AnonymousUser(), params=aroma))
+    assert public.author is not None
     discussions.post_delete(actor=public.author, post=public.posts.get(position=1))
     run_queued_tasks()
     assert ("thread", str(public.pk)) not in _keys(search(viewer=AnonymousUser(), params=aroma))
 
 
 def test_the_api_and_the_page_offer_the_three_modes(brewers, client):
-    french = _question(brewers, *FRENCH)
-    _indexed()
+    french = question(brewers, *FRENCH)
+    indexed()
 
     body = client.get("/api/v1/search", {"q": ENGLISH_QUERY}).json()
     assert body["mode"] == "hybrid"
@@ -181,8 +170,8 @@ def test_searching_by_meaning_costs_the_same_queries_for_1_or_20_results(brewers
 
     def setup(n: int) -> None:
         while len(made) < n:
-            made.append(_question(brewers, f"Nettoyer le fermenteur, question {len(made)}").pk)
-        _indexed()
+            made.append(question(brewers, f"Nettoyer le fermenteur, question {len(made)}").pk)
+        indexed()
 
     client.force_login(member_of(brewers))
     assert_constant_queries(
@@ -198,10 +187,10 @@ def test_searching_by_meaning_costs_the_same_queries_for_1_or_20_results(brewers
 
 
 def test_the_api_offers_similar_questions_while_asking(brewers, client):
-    french = _question(brewers, *FRENCH)
+    french = question(brewers, *FRENCH)
     private = CommunityFactory.create(slug="secret", visibility=Community.Visibility.PRIVATE)
-    hidden = _question(private, "How to clean a fermenting bucket after brewing", "Old beer.")
-    _indexed()
+    hidden = question(private, "How to clean a fermenting bucket after brewing", "Old beer.")
+    indexed()
     body = client.get("/api/v1/search/similar", {"text": ENGLISH_QUERY}).json()
     assert body[0]["id"] == str(french.pk)
     assert body[0]["similarity"] > 0.45
@@ -223,8 +212,8 @@ def test_similar_questions_cost_the_same_queries_for_1_or_5_results(brewers, cli
 
     def setup(n: int) -> None:
         while len(made) < n:
-            made.append(_question(brewers, f"Nettoyer le fermenteur, question {len(made)}").pk)
-        _indexed()
+            made.append(question(brewers, f"Nettoyer le fermenteur, question {len(made)}").pk)
+        indexed()
 
     assert_constant_queries(
         setup=setup,
