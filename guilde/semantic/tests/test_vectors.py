@@ -133,3 +133,16 @@ def test_a_thread_is_found_by_its_accepted_answer_and_listed_once():
     assert keys[0] == str(thread.pk)  # by its answer, the closer of its two vectors
     assert len(keys) == len(set(keys)) == 2
     assert found[0][2] > 0.95
+
+
+def test_large_indexes_are_scored_in_parallel_chunks_with_the_same_products(monkeypatch):
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    rows = rng.integers(-127, 128, (vectors.CHUNK_ROWS * 3 + 17, 64), dtype=np.int8)
+    query = rng.integers(-127, 128, 64, dtype=np.int8)
+    expected = rows.astype(np.int64) @ query.astype(np.int64)
+    monkeypatch.setattr(vectors, "SCORING_THREADS", 3)
+    assert np.array_equal(vectors._products(rows, query), expected)
+    monkeypatch.setattr(vectors, "SCORING_THREADS", 1)
+    assert np.array_equal(vectors._products(rows, query), expected)
