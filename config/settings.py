@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guilde.importers",
     "guilde.search",
     "guilde.semantic",
+    "guilde.people",
     "guilde.home",
     "guilde.api",
     "allauth",

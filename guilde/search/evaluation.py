@@ -301,9 +301,10 @@ def _guilde(*arguments: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def evaluate_in_throwaway(path: Path, mode: str = "keyword", links: str = "duplicates") -> str:
-    """Import the dump into a fresh SQLite database in a temporary data folder, evaluate
-    there, remove it all; the evaluation's JSON line."""
+def in_throwaway(path: Path, command: str, *arguments: str) -> str:
+    """Import the dump into a fresh SQLite database in a temporary data folder, run
+    ``guilde COMMAND DUMP ARGUMENTS --in-throwaway`` there, remove it all; the command's
+    last line of output."""
     with tempfile.TemporaryDirectory(prefix="guilde-eval-") as data_dir:
         env = {**os.environ, "GUILDE_DATA_DIR": data_dir}
         # The throwaway database is SQLite in the temporary folder, whatever this one is.
@@ -311,7 +312,10 @@ def evaluate_in_throwaway(path: Path, mode: str = "keyword", links: str = "dupli
         dump = str(path.resolve())
         _guilde("migrate", "--no-input", "--verbosity", "0", env=env)
         _guilde("import-stackexchange", dump, "--quiet", env=env)
-        output = _guilde(
-            "eval-search", dump, "--mode", mode, "--links", links, IN_THROWAWAY, env=env
-        )
+        output = _guilde(command, dump, *arguments, IN_THROWAWAY, env=env)
     return output.strip().splitlines()[-1]
+
+
+def evaluate_in_throwaway(path: Path, mode: str = "keyword", links: str = "duplicates") -> str:
+    """:func:`evaluate` in a throwaway database; the evaluation's JSON line."""
+    return in_throwaway(path, "eval-search", "--mode", mode, "--links", links)
