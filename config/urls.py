@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("guilde.knowledge.urls")),
     path("", include("guilde.search.urls")),
     path("", include("guilde.semantic.urls")),
+    path("", include("guilde.people.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -135,6 +135,7 @@ api.add_router("/", "guilde.moderation.api.router")
 api.add_router("/", "guilde.knowledge.api.router")
 api.add_router("/", "guilde.search.api.router")
 api.add_router("/", "guilde.semantic.api.router")
+api.add_router("/", "guilde.people.api.router")
 
 
 class InstanceOut(Schema):

@@ -753,6 +753,9 @@ EXPECTATIONS.update(
             data=lambda world: {"kind": "thread", "key": str(world.objects["thread"].pk)},
         ),
         "search:similar": Expect(all_pages(200), data={"title": "secret bio question"}),
+        # Who knows: answers everyone, from what each may read (guilde/people/tests).
+        "people:who_knows": Expect(all_pages(200), data={"q": "hops"}),
+        "GET /api/v1/experts": Expect(all_pages(200), data={"q": "hops"}),
         # Related content beside a thread: for those who may read the thread.
         "semantic:related": Expect(
             (404, 404, 404, 200, 200, 200, 200),
