@@ -22,6 +22,7 @@ and the development database is never touched.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -299,6 +300,15 @@ def _guilde(*arguments: str, env: dict[str, str]) -> str:
         detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"guilde {arguments[0]} failed: {detail}")
     return done.stdout
+
+
+def add_dump_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every evaluation command takes: the dump, and the hidden option the
+    command passes itself when it runs again inside a throwaway database."""
+    parser.add_argument("dump", type=Path, help="site.7z, or the folder of its XML files")
+    parser.add_argument(
+        IN_THROWAWAY, action="store_true", dest="in_throwaway", help=argparse.SUPPRESS
+    )
 
 
 def in_throwaway(path: Path, command: str, *arguments: str) -> str:

@@ -23,17 +23,11 @@ class Command(BaseCommand):
     help = "Evaluate the expertise ranking on a Stack Exchange dump's accepted answers."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("dump", type=Path, help="site.7z, or the folder of its XML files")
+        search_evaluation.add_dump_arguments(parser)
         parser.add_argument(
             "--baseline",
             action="store_true",
             help="rank members by their number of earlier answers instead",
-        )
-        parser.add_argument(
-            search_evaluation.IN_THROWAWAY,
-            action="store_true",
-            dest="in_throwaway",
-            help=argparse.SUPPRESS,
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

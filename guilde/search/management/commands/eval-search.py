@@ -24,20 +24,13 @@ class Command(BaseCommand):
     help = "Evaluate the search on a Stack Exchange dump's duplicate questions."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("dump", type=Path, help="site.7z, or the folder of its XML files")
+        evaluation.add_dump_arguments(parser)
         parser.add_argument("--mode", choices=evaluation.modes(), default="keyword")
         parser.add_argument(
             "--links",
             choices=tuple(evaluation.LINKS),
             default="duplicates",
             help="the pairs: duplicate links (default) or related links",
-        )
-        # Set by the command itself when it runs again inside the throwaway database.
-        parser.add_argument(
-            evaluation.IN_THROWAWAY,
-            action="store_true",
-            dest="in_throwaway",
-            help=argparse.SUPPRESS,
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
