@@ -10,7 +10,7 @@ direct messages cannot appear, not even as a count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -351,6 +351,17 @@ def register_meaning(function: Meaning) -> None:
     _meaning = function
 
 
+def documents_q(pairs: Iterable[tuple[str, str]]) -> Q:
+    """The documents of these (kind, key) pairs, as a condition (none for no pair)."""
+    keys: dict[str, list[str]] = {}
+    for kind, key in pairs:
+        keys.setdefault(kind, []).append(key)
+    condition = Q(pk__in=[])
+    for kind, of_kind in keys.items():
+        condition |= Q(kind=kind, object_key__in=of_kind)
+    return condition
+
+
 class Near(NamedTuple):
     """A document found by meaning (narrow columns, as the facets count them)."""
 
@@ -387,12 +398,9 @@ def _by_meaning(
     similarity = {(kind, key): score for kind, key, score in found}
     for pair in exclude:
         similarity.pop(pair, None)
-    wanted = Q(pk__in=[])
-    for kind in {kind for kind, _key in similarity}:
-        wanted |= Q(kind=kind, object_key__in=[key for k, key in similarity if k == kind])
     rows = (
         _filtered(permitted, params, skip=("type",))
-        .filter(wanted)
+        .filter(documents_q(similarity))
         .values_list("pk", "kind", "object_key", "subtype", "community_id")
         .order_by()
     )

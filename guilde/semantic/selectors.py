@@ -1,4 +1,6 @@
-"""Nearest threads and articles by meaning, and related content, as a viewer may see them."""
+"""Closest in meaning: the search's meaning ranking (:func:`closest`, registered with
+:mod:`guilde.search.selectors`, which checks what each viewer may see), and related
+content as a viewer may see it."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q
 
-from guilde.communities.models import Community
 from guilde.search.models import SearchDocument
-from guilde.search.selectors import community_rights, permission_q
+from guilde.search.selectors import community_rights, documents_q, permission_q
 from guilde.semantic import services, vectors
 from guilde.semantic.embedders import embedder, floor
 from guilde.semantic.models import Embedding
@@ -33,37 +33,6 @@ def closest(
     found = vectors.nearest(vector, communities=communities, kinds=kinds, k=k)
     lowest = floor(text)
     return [(kind, key, score) for kind, key, score in found if score >= lowest]
-
-
-def nearest(
-    *,
-    viewer: Any,
-    text: str,
-    kinds: tuple[str, ...] = vectors.KINDS,
-    community: Community | None = None,
-    k: int = 10,
-    exclude: frozenset[tuple[str, str]] = frozenset(),
-) -> list[tuple[str, str, float]]:
-    """The ``k`` (kind, key, cosine) closest in meaning to ``text`` that ``viewer`` may
-    see: the vector index is masked to the communities the viewer reads before its top
-    is cut, then each candidate is checked against the search index (the vector index
-    may lag behind a thread hidden or moved seconds ago)."""
-    readable = community_rights(viewer).readable
-    communities = [c for c in readable if community is None or c == community.pk]
-    found = closest(text=text, communities=communities, kinds=kinds, k=k + len(exclude) + MARGIN)
-    permitted = set(
-        SearchDocument.objects.filter(
-            permission_q(viewer),
-            kind__in=kinds,
-            audience="community",
-            object_key__in=[key for _kind, key, _score in found],
-        ).values_list("kind", "object_key")
-    )
-    return [
-        (kind, key, score)
-        for kind, key, score in found
-        if (kind, key) in permitted and (kind, key) not in exclude
-    ][:k]
 
 
 # Related content -------------------------------------------------------------------------
@@ -135,15 +104,12 @@ def related(*, viewer: Any, kind: str, key: str, k: int = RELATED) -> list[Relat
     if candidates is None:
         candidates = _related_candidates(kind, key, rights.readable, k + MARGIN)
         cache.set(cache_key, candidates, RELATED_CACHE_SECONDS)
-    wanted = Q(pk__in=[])
-    for other_kind in {c[0] for c in candidates}:
-        wanted |= Q(
-            kind=other_kind, object_key__in=[c[1] for c in candidates if c[0] == other_kind]
-        )
     shown = {
         (d.kind, d.object_key): d
         for d in SearchDocument.objects.filter(
-            wanted, permission_q(viewer, rights), audience="community"
+            documents_q((c[0], c[1]) for c in candidates),
+            permission_q(viewer, rights),
+            audience="community",
         )
         .select_related("community")
         .only("kind", "object_key", "title", "url", "subtype", "status", "community__name")

@@ -4,8 +4,8 @@
 other words, in English (the same question, not a translation word for word), among 240
 distractors — 120 in each language, most on the same nine subjects and many on close
 sub-topics (a flat beer beside an over-carbonated one). Each thread is created through the
-services, embedded by the worker's task and searched through the vector index, masked and
-checked as any viewer's search is.
+services, embedded by the worker's task, and found by the search in its semantic mode, as
+any viewer's search is.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from guilde.communities.tests.factories import CommunityFactory, member_of
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussions
-from guilde.semantic.selectors import nearest
+from guilde.search.selectors import SearchParams, search
 from guilde.semantic.tasks import refresh_vector_index
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +34,15 @@ def _recall_at_5(
     found = 0
     for i, pair in enumerate(pairs):
         asked = pair[source]
-        near = nearest(
+        page = search(
             viewer=AnonymousUser(),
-            text=f"{asked['title']}\n{asked['body']}",
-            kinds=("thread",),
-            k=5,
-            exclude=frozenset({("thread", str(threads[f"{source}{i}"]))}),
+            params=SearchParams(q=f"{asked['title']}\n{asked['body']}", mode="semantic"),
+            require_all=False,
+            exclude=(("thread", str(threads[f"{source}{i}"])),),
+            per_page=5,
+            facets=False,
         )
-        found += str(threads[f"{target}{i}"]) in [key for _kind, key, _score in near]
+        found += str(threads[f"{target}{i}"]) in [r.key for r in page.results]
     return found / len(pairs)
 
 

@@ -86,10 +86,10 @@ def test_processes_map_the_newest_version_and_rebuild_only_on_change(settings, t
     assert len(list((tmp_path / "vectors").glob("*.meta.npy"))) <= vectors.KEEP_VERSIONS
 
 
-def test_nearest_shows_each_viewer_only_what_they_may_see():
+def test_searching_by_meaning_shows_each_viewer_only_what_they_may_see():
     from django.contrib.auth.models import AnonymousUser
 
-    from guilde.semantic.selectors import nearest
+    from guilde.search.selectors import SearchParams, search
 
     public = CommunityFactory.create()
     private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
@@ -99,14 +99,17 @@ def test_nearest_shows_each_viewer_only_what_they_may_see():
     run_queued_tasks()
     vectors.refresh()
 
-    def keys(viewer, **options):
-        return [key for _kind, key, _score in nearest(viewer=viewer, text=QUERY, **options)]
+    def keys(viewer, community=None, exclude=()):
+        params = SearchParams(
+            q=QUERY, mode="semantic", community=community.slug if community else ""
+        )
+        return [r.key for r in search(viewer=viewer, params=params, exclude=exclude).results]
 
     assert keys(AnonymousUser()) == [str(shown.pk)]
     assert keys(member_of(public)) == [str(shown.pk)]
     assert keys(reader) == [str(secret.pk), str(shown.pk)]
     assert keys(reader, community=public) == [str(shown.pk)]
-    assert keys(reader, exclude=frozenset({("thread", str(secret.pk))})) == [str(shown.pk)]
+    assert keys(reader, exclude=(("thread", str(secret.pk)),)) == [str(shown.pk)]
 
     # Hidden since the index was built: the index still has it, the check drops it.
     discussions.post_delete(actor=secret.author, post=secret.posts.get(position=1))
