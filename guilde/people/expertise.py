@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from guilde.discussions.models import Post, Thread
@@ -62,6 +62,24 @@ def _tags_of_questions(communities: list[int], as_of: datetime) -> dict[int, set
     return tags
 
 
+def _answers(communities: list[int], as_of: datetime, exclude: Iterable[int]) -> QuerySet[Post]:
+    """The answers that count as evidence at ``as_of``: visible replies in visible question
+    threads of ``communities``, written before it by a known member not in ``exclude``."""
+    return (
+        Post.objects.visible()
+        .filter(
+            thread__community_id__in=communities,
+            thread__kind=Thread.Kind.QUESTION,
+            thread__deleted_at__isnull=True,
+            thread__hidden_at__isnull=True,
+            position__gt=1,
+            author__isnull=False,
+            created_at__lt=as_of,
+        )
+        .exclude(author_id__in=list(exclude))
+    )
+
+
 def experts(
     *,
     communities: list[int],
@@ -76,17 +94,7 @@ def experts(
     as_of = as_of or timezone.now()
     topic = set(tags)
     answers = (
-        Post.objects.visible()
-        .filter(
-            thread__community_id__in=communities,
-            thread__kind=Thread.Kind.QUESTION,
-            thread__deleted_at__isnull=True,
-            thread__hidden_at__isnull=True,
-            position__gt=1,
-            author__isnull=False,
-            created_at__lt=as_of,
-        )
-        .exclude(author_id__in=list(exclude))
+        _answers(communities, as_of, exclude)
         .annotate(upvotes=Count("votes", filter=Q(votes__value__gt=0, votes__created_at__lt=as_of)))
         .values_list(
             "author_id",
@@ -128,16 +136,5 @@ def by_activity(
 ) -> list[int]:
     """The baseline: members with an earlier answer, by their number of answers so far
     (equal counts: lower id first)."""
-    counts = Counter(
-        Post.objects.visible()
-        .filter(
-            thread__community_id__in=communities,
-            thread__kind=Thread.Kind.QUESTION,
-            position__gt=1,
-            author__isnull=False,
-            created_at__lt=as_of,
-        )
-        .exclude(author_id__in=list(exclude))
-        .values_list("author_id", flat=True)
-    )
+    counts = Counter(_answers(communities, as_of, exclude).values_list("author_id", flat=True))
     return [member for member, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
