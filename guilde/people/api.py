@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from guilde.api.auth import public_auth
-from guilde.communities.models import Community
 from guilde.people import selectors
 from guilde.people.reasons import reason
 
@@ -43,12 +42,7 @@ def experts(request: HttpRequest, q: str, community: str = "") -> dict[str, Any]
     """Who knows about the tags ``q`` names, from the evidence of the communities the
     caller reads (``community``: one of them only): answers on those tags, accepted and
     upvoted ones counting more, recent ones too. Up to ten members."""
-    where = Community.objects.filter(slug=community[:60]).first() if community else None
-    tags, found = (
-        selectors.who_knows(viewer=request.user, text=q[:300], community=where)
-        if where is not None or not community
-        else ([], [])
-    )
+    tags, found = selectors.who_knows(viewer=request.user, text=q[:300], community=community)
     return {
         "tags": [tag.slug for tag in tags],
         "experts": [

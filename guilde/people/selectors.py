@@ -48,15 +48,16 @@ def topic_tags(text: str, communities: list[int]) -> list[Tag]:
 
 
 def who_knows(
-    *, viewer: Any, text: str, community: Community | None = None, limit: int = LIMIT
+    *, viewer: Any, text: str, community: str = "", limit: int = LIMIT
 ) -> tuple[list[Tag], list[Knower]]:
     """The tags ``text`` names and the members who know most about them, from the
-    evidence of the communities ``viewer`` reads (in ``community`` only, when given): a
-    private community's activity counts only for its readers. The viewer, the members
-    they blocked and those who blocked them are left out."""
+    evidence of the communities ``viewer`` reads (the one whose slug is ``community``
+    only, when given): a private community's activity counts only for its readers. The
+    viewer, the members they blocked and those who blocked them are left out."""
     readable = community_rights(viewer).readable
-    if community is not None:
-        readable = [pk for pk in readable if pk == community.pk]
+    if community:
+        chosen = set(Community.objects.filter(slug=community[:60]).values_list("pk", flat=True))
+        readable = [pk for pk in readable if pk in chosen]
     if not readable or not text.strip():
         return [], []
     tags = topic_tags(text, readable)

@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from guilde.communities.models import Community
 from guilde.core.decorators import rate_limited
 from guilde.people import selectors
 from guilde.people.reasons import reason
@@ -17,12 +16,7 @@ from guilde.people.reasons import reason
 def who_knows(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:300]
     slug = request.GET.get("community", "")[:60]
-    community = Community.objects.filter(slug=slug).first() if slug else None
-    tags, found = (
-        selectors.who_knows(viewer=request.user, text=text, community=community)
-        if text.strip() and (community is not None or not slug)
-        else ([], [])
-    )
+    tags, found = selectors.who_knows(viewer=request.user, text=text, community=slug)
     context = {
         "q": text,
         "community_slug": slug,
