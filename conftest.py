@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from guilde.core.testing import chromium_path
 
@@ -74,6 +75,11 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def _navigating(error: Exception) -> bool:
+    message = str(error)
+    return "documentElement" in message or "context was destroyed" in message
+
+
 class BrowserPage:
     """A Playwright page that records CSP violations and page errors, with axe checks."""
 
@@ -100,9 +106,20 @@ class BrowserPage:
         """Run axe-core on the current page; return its violations of the given impacts."""
         # evaluate() runs in the page through the DevTools protocol, which the page's CSP
         # does not govern, so the checker needs no exception in the policy.
-        self.page.evaluate(AXE_SCRIPT.read_text())
-        results = self.page.evaluate("async () => await axe.run(document)")
-        return [v for v in results["violations"] if v["impact"] in impacts]
+        # A click that navigates returns before the next document exists: a check run in
+        # between finds no document, or loses its context when the new one arrives. Wait
+        # for the page to settle, and check the settled page again if that still happened.
+        for attempt in range(3):
+            self.page.wait_for_load_state("load")
+            try:
+                self.page.evaluate(AXE_SCRIPT.read_text())
+                results = self.page.evaluate("async () => await axe.run(document)")
+            except PlaywrightError as error:
+                if attempt == 2 or not _navigating(error):
+                    raise
+                continue
+            return [v for v in results["violations"] if v["impact"] in impacts]
+        raise AssertionError("unreachable")
 
     def assert_clean(self) -> None:
         """No CSP violation, no script error, no serious or critical axe violation."""
