@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -95,15 +94,6 @@ class MeIn(Schema):
     field_visibility: dict[str, VisibilityLevel] | None = None
     analytics_consent: bool | None = None
     interface_language: Literal["", "en", "fr"] | None = None
-
-
-class MemberFilters(Schema):
-    q: str = Field("", max_length=100, description="Part of a name or username.")
-    organisation: str = Field("", max_length=80, description="An organisation's short name.")
-    skill: str = Field("", max_length=90, description="A skill or interest.")
-    language: str = Field("", max_length=12, description="A language code, e.g. fr.")
-    open_to_questions: bool | None = None
-    open_to_mentor: bool | None = None
 
 
 class OrganisationOut(Schema):
@@ -204,7 +194,7 @@ def _me_out(member: User) -> dict[str, Any]:
     }
 
 
-def _profiles_page(request: HttpRequest, members: Any, params: PageParams) -> dict[str, Any]:
+def profiles_page(request: HttpRequest, members: Any, params: PageParams) -> dict[str, Any]:
     page = paginate_queryset(request, members, params, ordering=("username",))
     profiles = selectors.member_profiles(viewer=request.user, members=page["results"])
     return {**page, "results": [_member_out(profile) for profile in profiles]}
@@ -254,23 +244,6 @@ def me_update(request: HttpRequest, changes: MeIn) -> dict[str, Any]:
 
 
 # Members ----------------------------------------------------------------------------------------
-
-
-@router.get("/members", response=CursorPage[MemberOut], auth=public_auth)
-def member_list(
-    request: HttpRequest, filters: Query[MemberFilters], page: Query[PageParams]
-) -> dict[str, Any]:
-    """The member directory; filters apply only to what the caller may see."""
-    members = selectors.member_queryset(
-        viewer=request.user,
-        search=filters.q,
-        organisation=filters.organisation,
-        skill=slugify(filters.skill, allow_unicode=True),
-        language=filters.language,
-        open_to_questions=filters.open_to_questions,
-        open_to_mentor=filters.open_to_mentor,
-    )
-    return _profiles_page(request, members, page)
 
 
 @router.get("/members/{username}", response=MemberOut, auth=public_auth)
@@ -335,7 +308,7 @@ def organisation_members(
 ) -> dict[str, Any]:
     organisation = selectors.organisation_get(slug=slug)
     members = selectors.organisation_members(viewer=request.user, organisation=organisation)
-    return _profiles_page(request, members, page)
+    return profiles_page(request, members, page)
 
 
 class SkillFilters(Schema):

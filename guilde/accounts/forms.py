@@ -3,7 +3,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -195,30 +195,3 @@ class ClaimForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-
-
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name"), required=False, max_length=100)
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-    skill = forms.CharField(label=_("Skill or interest"), required=False, max_length=90)
-    language = forms.ChoiceField(label=_("Language"), required=False)
-    availability = forms.ChoiceField(
-        label=_("Open to"),
-        required=False,
-        choices=[
-            ("", _("Anything")),
-            ("questions", _("Questions")),
-            ("mentoring", _("Mentoring")),
-        ],
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
-            ("", _("All")),
-            *Organisation.objects.order_by("name").values_list("slug", "name"),
-        ]
-        cast(forms.ChoiceField, self.fields["language"]).choices = [
-            ("", _("All")),
-            *language_choices(),
-        ]

@@ -322,9 +322,17 @@ class MemberSkill(models.Model):
         INTEREST = "interest", _("Interest")
         LEARNING = "learning", _("Learning goal")
 
+    class Level(models.TextChoices):
+        """How far a member says they are with a skill (skills only)."""
+
+        LEARNING = "learning", _("Learning")
+        PRACTISING = "practising", _("Practising")
+        EXPERT = "expert", _("Expert")
+
     member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="member_skills")
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="member_skills")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, blank=True)
 
     class Meta:
         verbose_name = _("member skill")

@@ -205,14 +205,16 @@ def member_queryset(
     search: str = "",
     organisation: str = "",
     skill: str = "",
+    interest: str = "",
     language: str = "",
+    time_zones: list[str] | None = None,
     open_to_questions: bool | None = None,
     open_to_mentor: bool | None = None,
 ) -> QuerySet[User]:
-    """The member directory for ``viewer``, filtered only on what ``viewer`` may see.
+    """Members filtered only on what ``viewer`` may see of them.
 
     Filtering on a hidden field would reveal it ("who has skill X?"), so each filter also
-    requires the field to be visible to the viewer.
+    requires the field to be visible to the viewer. ``time_zones``: members in one of them.
     """
     members = User.objects.real()
     if search:
@@ -221,13 +223,19 @@ def member_queryset(
         members = members.filter(
             visible_q(viewer, "organisations"), affiliations__organisation__slug=organisation
         )
-    if skill:
-        members = members.filter(
-            visible_q(viewer, "skills") | visible_q(viewer, "interests"),
-            member_skills__skill__slug=skill,
-        ).distinct()
+    for slug, kind, field_name in (
+        (skill, MemberSkill.Kind.SKILL, "skills"),
+        (interest, MemberSkill.Kind.INTEREST, "interests"),
+    ):
+        if slug:
+            members = members.filter(
+                visible_q(viewer, field_name),
+                pk__in=MemberSkill.objects.filter(kind=kind, skill__slug=slug).values("member_id"),
+            )
     if language:
         members = members.filter(visible_q(viewer, "languages"), spoken_languages__code=language)
+    if time_zones is not None:
+        members = members.filter(visible_q(viewer, "time_zone"), time_zone__in=time_zones)
     if open_to_questions is not None:
         members = members.filter(
             visible_q(viewer, "availability"), open_to_questions=open_to_questions

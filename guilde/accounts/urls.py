@@ -4,7 +4,6 @@ from guilde.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("members/", views.member_list, name="members"),
     path("members/<str:username>/", views.member_detail, name="member"),
     path("members/<str:username>/avatar/", views.member_avatar, name="avatar"),
     path("members/<str:username>/claim/", views.member_claim, name="claim"),

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +22,6 @@ from guilde.accounts.forms import (
     AvatarForm,
     ClaimForm,
     DeleteAccountForm,
-    MemberFilterForm,
     OrganisationForm,
     ProfileForm,
     TokenForm,
@@ -41,7 +39,6 @@ from guilde.accounts.models import (
 )
 from guilde.accounts.visibility import VisibilityContext
 from guilde.core.decorators import rate_limited
-from guilde.core.http import HtmxHttpRequest
 
 MEMBERS_PER_PAGE = 24
 
@@ -65,29 +62,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 # Directory and profiles -------------------------------------------------------------------
-
-
-@require_GET
-def member_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = MemberFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "search": data["q"],
-            "organisation": data["organisation"],
-            "skill": slugify(data["skill"], allow_unicode=True),
-            "language": data["language"],
-            "open_to_questions": True if data["availability"] == "questions" else None,
-            "open_to_mentor": True if data["availability"] == "mentoring" else None,
-        }
-    members = selectors.member_queryset(viewer=request.user, **filters).order_by(
-        "display_name", "username"
-    )
-    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    profiles = selectors.member_profiles(viewer=request.user, members=list(page.object_list))
-    template = "accounts/_member_results.html" if request.htmx else "accounts/member_list.html"
-    return render(request, template, {"form": form, "page": page, "profiles": profiles})
 
 
 @require_GET

@@ -28,7 +28,14 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.text import slugify
 
-from guilde.accounts.models import User
+from guilde.accounts.models import (
+    Affiliation,
+    MemberLanguage,
+    MemberSkill,
+    Organisation,
+    Skill,
+    User,
+)
 from guilde.communities.models import Community, Membership, Tag
 from guilde.core import indexing
 from guilde.discussions.models import Post, Thread, Vote
@@ -141,11 +148,87 @@ class Generator:
         communities = self._communities(member_ids)
         self._threads_and_posts(communities)
         self._articles(communities)
+        self.profiles(member_ids)
         # Searchable like anything written through the services (in batches of its own).
         indexing.changed("member", *member_ids)
         indexing.changed("community_content", *[c.pk for c, *_rest in communities])
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         return self.counts
+
+    def profiles(self, member_ids: list[int]) -> None:
+        """Skills (with levels), interests, learning goals, languages, organisations and
+        availability for the generated members who have none, from a random stream of
+        their own (the rest of the data set does not depend on them). Terms are the
+        communities' topic words, so that skills, tags and learning goals meet."""
+        chooser = random.Random(self.seed + 7)  # noqa: S311 - data, not secrets
+        have = set(
+            MemberSkill.objects.filter(member_id__in=member_ids).values_list("member_id", flat=True)
+        )
+        vocabulary = [*WORDS_EN, *WORDS_FR]
+        skills = {slugify(word, allow_unicode=True): word for word in vocabulary}
+        for slug, name in skills.items():
+            Skill.objects.get_or_create(slug=slug, defaults={"name": name})
+        skill_ids = dict(Skill.objects.filter(slug__in=skills).values_list("slug", "pk"))
+        terms = [skill_ids[slug] for slug in skills]
+        weights = _zipf_weights(len(terms), 0.8)
+        organisations = []
+        for number in range(100):
+            organisation, _created = Organisation.objects.get_or_create(
+                slug=f"gen-org-{number}", defaults={"name": f"Organisation {number}"}
+            )
+            organisations.append(organisation.pk)
+        levels = [level for level, _label in MemberSkill.Level.choices]
+        rows: list[MemberSkill] = []
+        languages: list[MemberLanguage] = []
+        affiliations: list[Affiliation] = []
+        changed: list[User] = []
+        for member in member_ids:
+            if member in have:
+                continue
+            picked: set[int] = set()
+            for kind, most in (("skill", 5), ("interest", 4), ("learning", 2)):
+                for term in chooser.choices(terms, cum_weights=weights, k=chooser.randint(0, most)):
+                    if term in picked:
+                        continue
+                    picked.add(term)
+                    level = chooser.choice(levels) if kind == "skill" else ""
+                    rows.append(
+                        MemberSkill(member_id=member, skill_id=term, kind=kind, level=level)
+                    )
+            for code in {"en", chooser.choice(("fr", "fr", "de", "es", "en"))}:
+                languages.append(MemberLanguage(member_id=member, code=code))
+            if chooser.random() < 0.4:
+                affiliations.append(
+                    Affiliation(
+                        member_id=member,
+                        organisation_id=organisations[int(chooser.paretovariate(1.2)) % 100],
+                    )
+                )
+            visibility = {}
+            if chooser.random() < 0.1:
+                visibility["skills"] = "private"
+            if chooser.random() < 0.1:
+                visibility["organisations"] = "communities"
+            changed.append(
+                User(
+                    pk=member,
+                    open_to_questions=chooser.random() < 0.3,
+                    open_to_mentor=chooser.random() < 0.1,
+                    field_visibility=visibility,
+                )
+            )
+        for start in range(0, len(rows), CHUNK):
+            with transaction.atomic():
+                MemberSkill.objects.bulk_create(rows[start : start + CHUNK], ignore_conflicts=True)
+        with transaction.atomic():
+            MemberLanguage.objects.bulk_create(languages, batch_size=CHUNK, ignore_conflicts=True)
+            Affiliation.objects.bulk_create(affiliations, batch_size=CHUNK, ignore_conflicts=True)
+            User.objects.bulk_update(
+                changed,
+                ["open_to_questions", "open_to_mentor", "field_visibility"],
+                batch_size=CHUNK,
+            )
+        self.counts["member_skills"] = len(rows)
 
     def _members(self) -> list[int]:
         existing = User.objects.filter(username__startswith="gen-").count()

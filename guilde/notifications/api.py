@@ -26,9 +26,9 @@ from guilde.notifications.models import Notification, Subscription
 router = Router(tags=["notifications"])
 
 KindLiteral = Literal[
-    "mention", "reply", "answer", "accepted", "reaction", "watched_post", "watched_thread",
-    "membership", "invitation", "join_request", "message", "moderation", "flag_outcome",
-    "knowledge",
+    "mention", "reply", "answer", "answer_request", "accepted", "reaction", "watched_post",
+    "watched_thread", "membership", "invitation", "join_request", "message", "moderation",
+    "flag_outcome", "knowledge",
 ]  # fmt: skip
 FrequencyLiteral = Literal["immediately", "daily", "weekly", "never"]
 LevelLiteral = Literal["watch", "track", "mute"]

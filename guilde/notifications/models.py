@@ -74,6 +74,7 @@ class Kind(models.TextChoices):
     MENTION = "mention", _("Mentions")
     REPLY = "reply", _("Replies to my posts")
     ANSWER = "answer", _("Answers to my questions")
+    ANSWER_REQUEST = "answer_request", _("Requests to answer a question")
     ACCEPTED = "accepted", _("My answer accepted")
     REACTION = "reaction", _("Reactions to my posts")
     WATCHED_POST = "watched_post", _("New posts in what I watch")

@@ -39,6 +39,7 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.MENTION: Frequency.IMMEDIATELY,
     Kind.REPLY: Frequency.IMMEDIATELY,
     Kind.ANSWER: Frequency.IMMEDIATELY,
+    Kind.ANSWER_REQUEST: Frequency.IMMEDIATELY,
     Kind.ACCEPTED: Frequency.IMMEDIATELY,
     Kind.REACTION: Frequency.NEVER,
     Kind.WATCHED_POST: Frequency.DAILY,

@@ -23,19 +23,30 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from guilde.accounts.models import MemberSkill, User
+from guilde.accounts.visibility import visible_q
+from guilde.communities.models import Tag
 from guilde.discussions.models import Post, Thread
+from guilde.knowledge.models import Article
+from guilde.people.models import Endorsement
 
 RECENCY_DAYS = 7.0
 ACTIVITY = 3.0
 ACCEPTED = 2.0
 UPVOTE = 0.25
+# An article counts as an accepted answer, a verified one more; each endorsement of a
+# declared skill named like a topic's tag, as much as an answer's topical relevance.
+ARTICLE = ACCEPTED
+VERIFIED = 2.0
+ENDORSEMENT = 1.0
 
 
 @dataclass
@@ -45,9 +56,18 @@ class Expert:
     answers: int = 0
     accepted: int = 0
     upvotes: int = 0
-    # Answers on each of the topic's tags (tag id -> count).
+    articles: int = 0
+    verified: int = 0
+    endorsements: int = 0
+    # Answers and articles on each of the topic's tags (tag id -> count).
     on_topic: Counter[int] = field(default_factory=Counter)
+    articles_on_topic: Counter[int] = field(default_factory=Counter)
     last_answer_at: datetime | None = None
+
+    @property
+    def topical(self) -> bool:
+        """Whether anything they did is on the topic."""
+        return bool(+self.on_topic or +self.articles_on_topic or self.endorsements)
 
 
 def _tags_of_questions(communities: list[int], as_of: datetime) -> dict[int, set[int]]:
@@ -80,6 +100,117 @@ def _answers(communities: list[int], as_of: datetime, exclude: Iterable[int]) ->
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One answer as evidence at a date: ``strength`` is its quality × recency."""
+
+    member_id: int
+    thread_id: int
+    community_id: int
+    created_at: datetime
+    accepted: bool
+    upvotes: int
+    strength: float
+
+
+def answers_as_of(
+    communities: list[int], as_of: datetime, exclude: Iterable[int] = ()
+) -> Iterator[Answer]:
+    """The evidence of :func:`_answers`, each answer with what was known of it at
+    ``as_of``: upvotes cast before it, accepted only if accepted before it."""
+    rows = (
+        _answers(communities, as_of, exclude)
+        .annotate(upvotes=Count("votes", filter=Q(votes__value__gt=0, votes__created_at__lt=as_of)))
+        .values_list(
+            "author_id",
+            "thread_id",
+            "thread__community_id",
+            "created_at",
+            "upvotes",
+            "thread__accepted_post_id",
+            "thread__accepted_at",
+            "pk",
+        )
+    )
+    for member, thread, community, created, upvotes, accepted_post, accepted_at, pk in rows:
+        accepted = accepted_post == pk and accepted_at is not None and accepted_at < as_of
+        quality = 1.0 + (ACCEPTED if accepted else 0.0) + UPVOTE * upvotes
+        recency = 1.0 / (1.0 + (as_of - created).total_seconds() / 86400 / RECENCY_DAYS)
+        yield Answer(member, thread, community, created, accepted, upvotes, quality * recency)
+
+
+@dataclass(frozen=True)
+class Written:
+    """An article as evidence at a date (its tags: ``tags``)."""
+
+    member_id: int
+    community_id: int
+    created_at: datetime
+    verified: bool
+    tags: frozenset[int]
+    strength: float
+
+
+def articles_as_of(
+    communities: list[int], as_of: datetime, exclude: Iterable[int] = ()
+) -> Iterator[Written]:
+    """Articles readers see (not drafts), created before ``as_of`` by a known member not
+    in ``exclude``; verified counts only when verified before ``as_of``."""
+    found = (
+        Article.objects.public()
+        .filter(community_id__in=communities, created_by__isnull=False, created_at__lt=as_of)
+        .exclude(created_by_id__in=list(exclude))
+        .values_list("pk", "created_by_id", "community_id", "created_at", "verified_at")
+    )
+    rows = list(found)
+    tags: dict[int, set[int]] = defaultdict(set)
+    for article, tag in Article.tags.through.objects.filter(
+        article_id__in=[row[0] for row in rows]
+    ).values_list("article_id", "tag_id"):
+        tags[article].add(tag)
+    for pk, member, community, created, verified_at in rows:
+        verified = verified_at is not None and verified_at < as_of
+        quality = 1.0 + ARTICLE + (VERIFIED if verified else 0.0)
+        recency = 1.0 / (1.0 + (as_of - created).total_seconds() / 86400 / RECENCY_DAYS)
+        yield Written(member, community, created, verified, frozenset(tags[pk]), quality * recency)
+
+
+def endorsements_as_of(tags: Iterable[int], as_of: datetime) -> Counter[int]:
+    """Endorsements given before ``as_of`` of declared skills named like one of ``tags``
+    (member id -> how many). Only of members who show their skills to everyone: a ranking
+    must not reveal a skill its owner hides from some of its readers."""
+    slugs = set(Tag.objects.filter(pk__in=list(tags)).values_list("slug", flat=True))
+    if not slugs:
+        return Counter()
+    shown = User.objects.filter(visible_q(AnonymousUser(), "skills")).values("pk")
+    return Counter(
+        Endorsement.objects.filter(
+            created_at__lt=as_of,
+            member_skill__kind=MemberSkill.Kind.SKILL,
+            member_skill__skill__slug__in=slugs,
+            member_skill__member_id__in=shown,
+        ).values_list("member_skill__member_id", flat=True)
+    )
+
+
+def endorsement_weight(weight: dict[int, float]) -> float:
+    return ENDORSEMENT * max(weight.values(), default=1.0)
+
+
+def tag_weights(asked: dict[int, set[int]], topic: set[int]) -> dict[int, float]:
+    """How much an answer on each tag of ``topic`` says: ``log(1 + N / df)`` over the
+    questions ``asked`` (thread -> its tags); tags never asked about weigh nothing."""
+    frequency = Counter(tag for found in asked.values() for tag in found if tag in topic)
+    return {tag: math.log(1 + len(asked) / frequency[tag]) for tag in topic if frequency[tag]}
+
+
+def rank(found: Iterable[Expert], as_of: datetime) -> list[Expert]:
+    """Best first; equal scores: the member who answered last first."""
+    return sorted(
+        found, key=lambda e: (-e.score, -(e.last_answer_at or as_of).timestamp(), e.member_id)
+    )
+
+
 def experts(
     *,
     communities: list[int],
@@ -89,45 +220,38 @@ def experts(
     limit: int | None = None,
 ) -> list[Expert]:
     """Members who answered questions in ``communities`` before ``as_of`` (now when not
-    given), best first for a topic of ``tags``; ``exclude``: members left out (the asker).
-    Equal scores: the member who answered last first."""
+    given), best first for a topic of ``tags``; ``exclude``: members left out (the asker)."""
     as_of = as_of or timezone.now()
     topic = set(tags)
-    answers = (
-        _answers(communities, as_of, exclude)
-        .annotate(upvotes=Count("votes", filter=Q(votes__value__gt=0, votes__created_at__lt=as_of)))
-        .values_list(
-            "author_id",
-            "thread_id",
-            "created_at",
-            "upvotes",
-            "thread__accepted_post_id",
-            "thread__accepted_at",
-            "pk",
-        )
-    )
     asked = _tags_of_questions(communities, as_of) if topic else {}
-    frequency = Counter(tag for found in asked.values() for tag in found)
-    weight = {tag: math.log(1 + len(asked) / frequency[tag]) for tag in topic if frequency[tag]}
+    weight = tag_weights(asked, topic)
     found: dict[int, Expert] = {}
-    for member, thread, created, upvotes, accepted_post, accepted_at, pk in answers:
-        expert = found.setdefault(member, Expert(member))
-        shared = topic & asked.get(thread, set())
-        accepted = accepted_post == pk and accepted_at is not None and accepted_at < as_of
-        quality = 1.0 + (ACCEPTED if accepted else 0.0) + UPVOTE * upvotes
-        recency = 1.0 / (1.0 + (as_of - created).total_seconds() / 86400 / RECENCY_DAYS)
+    for answer in answers_as_of(communities, as_of, exclude):
+        expert = found.setdefault(answer.member_id, Expert(answer.member_id))
+        shared = topic & asked.get(answer.thread_id, set())
         relevance = sum(weight.get(tag, 0.0) for tag in shared)
-        expert.score += (relevance + ACTIVITY) * quality * recency
+        expert.score += (relevance + ACTIVITY) * answer.strength
         expert.answers += 1
-        expert.accepted += accepted
-        expert.upvotes += upvotes
+        expert.accepted += answer.accepted
+        expert.upvotes += answer.upvotes
         expert.on_topic.update(shared)
-        if expert.last_answer_at is None or created > expert.last_answer_at:
-            expert.last_answer_at = created
-    ranked = sorted(
-        found.values(),
-        key=lambda e: (-e.score, -(e.last_answer_at or as_of).timestamp(), e.member_id),
-    )
+        if expert.last_answer_at is None or answer.created_at > expert.last_answer_at:
+            expert.last_answer_at = answer.created_at
+    for article in articles_as_of(communities, as_of, exclude):
+        expert = found.setdefault(article.member_id, Expert(article.member_id))
+        shared = topic & article.tags
+        expert.score += (sum(weight.get(t, 0.0) for t in shared) + ACTIVITY) * article.strength
+        expert.articles += 1
+        expert.verified += article.verified
+        expert.articles_on_topic.update(shared)
+    if topic:
+        excluded = set(exclude)
+        for member, count in endorsements_as_of(topic, as_of).items():
+            if member not in excluded:
+                expert = found.setdefault(member, Expert(member))
+                expert.endorsements = count
+                expert.score += endorsement_weight(weight) * count
+    ranked = rank(found.values(), as_of)
     return ranked[:limit] if limit is not None else ranked
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from guilde.accounts.models import Block, User
+from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
-from guilde.people.expertise import Expert, experts
+from guilde.discussions.models import Post, Thread
+from guilde.people import evidence
+from guilde.people.directory import blocked_either_way
+from guilde.people.expertise import Expert
+from guilde.people.models import HiddenTopic, PeoplePreferences
 from guilde.search.selectors import community_rights
 
 LIMIT = 10
@@ -27,7 +32,13 @@ class Knower:
 
     def on_topic(self) -> list[tuple[Tag, int]]:
         """(tag, answers on it) for the topic's tags they answered on, most first."""
-        found = [(tag, self.expert.on_topic[tag.pk]) for tag in self.topic_tags]
+        return self._counted(self.expert.on_topic)
+
+    def articles_on_topic(self) -> list[tuple[Tag, int]]:
+        return self._counted(self.expert.articles_on_topic)
+
+    def _counted(self, counts: Any) -> list[tuple[Tag, int]]:
+        found = [(tag, counts[tag.pk]) for tag in self.topic_tags]
         return sorted(
             ((tag, n) for tag, n in found if n), key=lambda item: (-item[1], item[0].name)
         )
@@ -47,13 +58,56 @@ def topic_tags(text: str, communities: list[int]) -> list[Tag]:
     )
 
 
+def not_suggested(viewer: Any, topic: list[Tag]) -> set[int]:
+    """Members never suggested to ``viewer`` for ``topic``: the viewer, members blocked
+    either way, members who opted out of suggestions or hid one of the topic's tags."""
+    left_out = blocked_either_way(viewer)
+    if viewer.is_authenticated:
+        left_out.add(viewer.pk)
+    left_out.update(
+        PeoplePreferences.objects.filter(suggest=False).values_list("member_id", flat=True)
+    )
+    left_out.update(
+        HiddenTopic.objects.filter(slug__in={tag.slug for tag in topic}).values_list(
+            "member_id", flat=True
+        )
+    )
+    return left_out
+
+
+def knowers(
+    *,
+    viewer: Any,
+    tags: list[Tag],
+    exclude: Iterable[int] = (),
+    limit: int = LIMIT,
+) -> list[Knower]:
+    """Members ranked on ``tags`` from the stored evidence of the tags' communities,
+    without those :func:`not_suggested` leaves out nor ``exclude``; deleted and
+    placeholder accounts are not suggested."""
+    if not tags:
+        return []
+    left_out = not_suggested(viewer, tags) | set(exclude)
+    ranked = [
+        e
+        for e in evidence.ranked(
+            communities=sorted({tag.community_id for tag in tags}),
+            tags=[t.pk for t in tags],
+            exclude=left_out,
+        )
+        if e.topical
+    ][: limit * 2]
+    members = User.objects.real().filter(pk__in=[e.member_id for e in ranked]).in_bulk()
+    found = [Knower(members[e.member_id], e, tags) for e in ranked if e.member_id in members]
+    return found[:limit]
+
+
 def who_knows(
     *, viewer: Any, text: str, community: str = "", limit: int = LIMIT
 ) -> tuple[list[Tag], list[Knower]]:
     """The tags ``text`` names and the members who know most about them, from the
     evidence of the communities ``viewer`` reads (the one whose slug is ``community``
-    only, when given): a private community's activity counts only for its readers. The
-    viewer, the members they blocked and those who blocked them are left out."""
+    only, when given): a private community's activity counts only for its readers."""
     readable = community_rights(viewer).readable
     if community:
         chosen = set(Community.objects.filter(slug=community[:60]).values_list("pk", flat=True))
@@ -61,22 +115,18 @@ def who_knows(
     if not readable or not text.strip():
         return [], []
     tags = topic_tags(text, readable)
-    if not tags:
-        return [], []
-    exclude: set[int] = set()
-    if viewer.is_authenticated:
-        exclude.add(viewer.pk)
-        for blocker, blocked in Block.objects.filter(
-            Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)
-        ).values_list("blocker_id", "blocked_id"):
-            exclude.update({blocker, blocked} - {viewer.pk})
-    ranked = [
-        e
-        for e in experts(communities=readable, tags=[t.pk for t in tags], exclude=exclude)
-        if any(e.on_topic.values())  # someone who never answered on the topic is no expert
-    ][: limit * 2]
-    members = User.objects.filter(
-        pk__in=[e.member_id for e in ranked], deleted_at__isnull=True
-    ).in_bulk()
-    found = [Knower(members[e.member_id], e, tags) for e in ranked if e.member_id in members]
-    return tags, found[:limit]
+    return tags, knowers(viewer=viewer, tags=tags, limit=limit)
+
+
+def could_answer(*, viewer: Any, thread: Thread, limit: int = 5) -> list[Knower]:
+    """For an open question ``viewer`` reads: who could answer it, from the evidence on
+    its tags in its community; its asker and those who already replied are left out."""
+    if not thread.is_question or thread.is_solved:
+        return []
+    tags = list(thread.tags.all())
+    replied = set(
+        Post.objects.filter(thread=thread, author__isnull=False).values_list("author_id", flat=True)
+    )
+    if thread.author_id:
+        replied.add(thread.author_id)
+    return knowers(viewer=viewer, tags=tags, exclude=replied, limit=limit)

@@ -67,7 +67,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "account_reset_password_done": Expect(all_pages(200)),
     "usersessions_list": Expect(signed_in(302, 200)),
     # Members and organisations ------------------------------------------------------------
-    "accounts:members": Expect(all_pages(200), never_shows=(OWNER_SECRET,)),
+    "people:directory": Expect(all_pages(200), never_shows=(OWNER_SECRET,)),
     "accounts:member": Expect(
         all_pages(200), kwargs={"username": "owner-person"}, never_shows=(OWNER_SECRET,)
     ),
@@ -770,6 +770,74 @@ EXPECTATIONS.update(
         ),
         "GET /api/v1/search/similar": Expect(
             all_pages(200), data={"text": "secret bio question"}, never_shows=(OWNER_SECRET,)
+        ),
+    }
+)
+
+# People: expertise, endorsements, follows, recommendations, requests to answer. Who is
+# suggested and what reasons say are checked in guilde/people/tests.
+_OWNER = {"username": "owner-person"}
+_OWNER_SKILL = {"username": "owner-person", "skill": "welding"}
+
+
+def _question(world: World) -> dict[str, object]:
+    return {"thread_id": world.objects["thread"].pk}
+
+
+EXPECTATIONS.update(
+    {
+        "people:expertise": Expect(all_pages(200), kwargs=_OWNER, never_shows=(OWNER_SECRET,)),
+        "people:follow": Expect(signed_in(302, 302), method="POST", kwargs=_OWNER),
+        "people:endorse": Expect(signed_in(302, 302), method="POST", kwargs=_OWNER_SKILL),
+        "people:home": Expect(signed_in(302, 200)),
+        "people:settings": Expect(signed_in(302, 200)),
+        "people:could_answer": Expect(
+            (404, 404, 404, 200, 200, 200, 200), kwargs=_question, never_shows=(OWNER_SECRET,)
+        ),
+        # Asking the owner, who is not in the private community: refused with a message.
+        "people:ask": Expect(
+            (302, 404, 404, 302, 302, 302, 302),
+            method="POST",
+            kwargs=_question,
+            data={"username": "owner-person"},
+        ),
+        "people:organisation_contributions": Expect(
+            all_pages(200),
+            kwargs={"slug": "acme"},
+            never_shows=(OWNER_SECRET, "private question text"),
+        ),
+        "GET /api/v1/members/{username}/expertise": Expect(
+            all_pages(200), kwargs=_OWNER, never_shows=(OWNER_SECRET,)
+        ),
+        "PUT /api/v1/members/{username}/skills/{skill}/endorsement": Expect(
+            signed_in(401, 204), kwargs=_OWNER_SKILL
+        ),
+        "DELETE /api/v1/members/{username}/skills/{skill}/endorsement": Expect(
+            signed_in(401, 204), kwargs=_OWNER_SKILL
+        ),
+        "PUT /api/v1/members/{username}/follow": Expect(signed_in(401, 204), kwargs=_OWNER),
+        "DELETE /api/v1/members/{username}/follow": Expect(signed_in(401, 204), kwargs=_OWNER),
+        "GET /api/v1/me/recommendations": Expect(signed_in(401, 200)),
+        "GET /api/v1/me/following": Expect(signed_in(401, 200)),
+        "GET /api/v1/me/feed": Expect(signed_in(401, 200), never_shows=(OWNER_SECRET,)),
+        "GET /api/v1/me/expertise-settings": Expect(signed_in(401, 200)),
+        "PATCH /api/v1/me/expertise-settings": Expect(signed_in(401, 200), data={}),
+        "PUT /api/v1/me/hidden-topics/{topic}": Expect(
+            signed_in(401, 200), kwargs={"topic": "hops"}
+        ),
+        "DELETE /api/v1/me/hidden-topics/{topic}": Expect(
+            signed_in(401, 200), kwargs={"topic": "hops"}
+        ),
+        "PUT /api/v1/me/skills/{skill}/level": Expect(
+            signed_in(401, 422), kwargs={"skill": "welding"}, data={"level": "expert"}
+        ),
+        "GET /api/v1/threads/{thread_id}/could-answer": Expect(
+            (404, 404, 404, 200, 200, 200, 200), kwargs=_question
+        ),
+        "POST /api/v1/threads/{thread_id}/answer-requests": Expect(
+            (401, 404, 404, 422, 422, 422, 422),
+            kwargs=_question,
+            data={"username": "owner-person"},
         ),
     }
 )

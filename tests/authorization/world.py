@@ -93,6 +93,7 @@ def build_world() -> World:
         field_visibility={"bio": "private", "avatar": "private"},
     )
     account_services.avatar_set(actor=owner, member=owner, upload=_picture())
+    account_services.skills_set(actor=owner, member=owner, kind="skill", names=["Welding"])
     organisation = OrganisationFactory.create(slug="acme")
     affiliation = account_services.affiliation_set(
         actor=owner, member=owner, organisation=organisation

@@ -37,6 +37,8 @@ from guilde.discussions.models import Comment
 from guilde.knowledge import services as knowledge_services
 from guilde.moderation import services as moderation_services
 from guilde.notifications import services as notification_services
+from guilde.people import evidence
+from guilde.people import services as people_services
 from guilde.search import services as search_services
 from guilde.uploads.services import upload_create
 
@@ -224,6 +226,20 @@ def _member_with_everything(client: Client) -> User:
         reporter=member, message=theirs.messages.get(), reason="zq-report-reason"
     )
     conversation_services.block_set(blocker=member, blocked=friend, on=True)
+    # People: an endorsement, a follow, their preferences, a hidden topic, a request to
+    # answer they sent; evidence of their answers.
+    peer = MemberFactory.create()
+    community_services.membership_join(actor=peer, community=started)
+    services.skills_set(actor=peer, member=peer, kind="skill", names=["Riveting"])
+    people_services.endorse(actor=member, member=peer, skill_slug="riveting")
+    people_services.follow(actor=member, member=peer)
+    people_services.preferences_set(actor=member, suggest=False)
+    people_services.topic_hide(actor=member, slug="zq-topic")
+    open_question = discussion_services.thread_create(
+        actor=member, community=started, kind="question", title="Zq open question", body="?"
+    )
+    people_services.answer_request(actor=member, thread=open_question, member=peer)
+    evidence.refresh()
     # Search: what they searched for (their profile and posts are indexed by the services).
     search_services.query_log(
         member=member, text=MARKERS["search"], community_id=None, filters={}, results=0

@@ -361,6 +361,9 @@ LEFT_BEHIND: dict[str, str] = {
     "search": "the search index and attachments' text are rebuilt by the importing instance;"
     " the search log stays with the source",
     "semantic": "vectors are computed again by the importing instance's worker",
+    "people.ActivityEvidence": "expertise evidence is computed again by the importing instance",
+    "people.TopicEvidence": "expertise evidence is computed again by the importing instance",
+    "people.AnswerRequest": "who asked whom to answer is private to the two members",
 }
 
 

@@ -1,0 +1,135 @@
+"""Stored evidence ranks as the expertise service does at the moment it was stored;
+articles and endorsements count; endorsements of hidden skills never do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from guilde.accounts import services as accounts
+from guilde.accounts.tests.factories import set_profile
+from guilde.communities.models import Tag
+from guilde.communities.tests.factories import CommunityFactory, member_of
+from guilde.discussions import services as discussions
+from guilde.discussions.models import Post, Thread
+from guilde.knowledge import services as knowledge
+from guilde.people import evidence, services
+from guilde.people.expertise import experts
+from guilde.people.models import Endorsement
+
+pytestmark = pytest.mark.django_db
+
+
+def _question(community, tags, answerers, *, accept=None, votes=0, days_ago=0):
+    asker = member_of(community)
+    thread = discussions.thread_create(
+        actor=asker, community=community, kind="question", title="Q?", body="?", tags=tags
+    )
+    posts = [discussions.post_create(actor=a, thread=thread, body="A.") for a in answerers]
+    for post in posts[:1]:
+        for _ in range(votes):
+            discussions.vote_set(actor=member_of(community), post=post, value=1)
+    if accept is not None:
+        discussions.answer_accept(actor=asker, thread=thread, post=posts[accept])
+    if days_ago:
+        then = timezone.now() - timedelta(days=days_ago)
+        Post.objects.filter(thread=thread).update(created_at=then)
+        Thread.objects.filter(pk=thread.pk).update(created_at=then)
+    return thread
+
+
+@pytest.fixture
+def brewers():
+    community = CommunityFactory.create(slug="brewers")
+    for slug in ("hops", "yeast", "water"):
+        Tag.objects.create(community=community, slug=slug, name=slug.title())
+    people = [member_of(community, username=f"m{i}") for i in range(5)]
+    _question(community, ["hops"], people[:2], accept=1, votes=2)
+    _question(community, ["hops", "yeast"], people[1:4], votes=1, days_ago=30)
+    _question(community, ["yeast"], people[2:], accept=0, days_ago=3)
+    _question(community, ["water"], [people[0], people[4]], votes=3, days_ago=200)
+    _question(community, [], people[3:], days_ago=1)
+    writer = people[4]
+    article = knowledge.article_create(
+        actor=writer,
+        community=community,
+        kind="guide",
+        title="Dry hopping",
+        body="How.",
+        tags=["hops"],
+        publish_now=True,
+    )
+    coordinator = member_of(community, role="coordinator")
+    knowledge.article_verify(actor=coordinator, article=article)
+    return community, people
+
+
+def test_stored_evidence_ranks_as_the_service_does_when_it_was_stored(brewers):
+    community, _people = brewers
+    snapshot = evidence.refresh()
+    for topic in (["hops"], ["yeast"], ["hops", "water"], ["hops", "yeast", "water"]):
+        tags = list(Tag.objects.filter(slug__in=topic).values_list("pk", flat=True))
+        live = [
+            e
+            for e in experts(communities=[community.pk], tags=tags, as_of=snapshot.computed_at)
+            if e.topical
+        ]
+        stored = evidence.ranked(communities=[community.pk], tags=tags)
+        assert [e.member_id for e in stored] == [e.member_id for e in live], topic
+        for one, other in zip(stored, live, strict=True):
+            assert one.score == pytest.approx(other.score)
+            assert (one.answers, one.accepted, one.upvotes) == (
+                other.answers,
+                other.accepted,
+                other.upvotes,
+            )
+            assert (one.articles, one.verified) == (other.articles, other.verified)
+            assert +one.on_topic == +other.on_topic
+            assert +one.articles_on_topic == +other.articles_on_topic
+
+
+def test_a_verified_article_is_evidence_on_its_tags(brewers):
+    community, people = brewers
+    evidence.refresh()
+    hops = Tag.objects.get(slug="hops")
+    writer = next(
+        e for e in evidence.ranked(communities=[community.pk], tags=[hops.pk]) if e.articles
+    )
+    assert writer.member_id == people[4].pk
+    assert (writer.articles, writer.verified, writer.articles_on_topic[hops.pk]) == (1, 1, 1)
+
+
+def test_endorsements_count_only_for_skills_shown_to_everyone(brewers):
+    community, people = brewers
+    newcomer = member_of(community, username="newcomer")
+    accounts.skills_set(actor=newcomer, member=newcomer, kind="skill", names=["Water"])
+    for endorser in people[:3]:
+        services.endorse(actor=endorser, member=newcomer, skill_slug="water")
+    evidence.refresh()
+    water = Tag.objects.get(slug="water")
+    found = {e.member_id: e for e in evidence.ranked(communities=[community.pk], tags=[water.pk])}
+    assert found[newcomer.pk].endorsements == 3
+    # Skills shown to members of their communities only: the endorsements no longer rank.
+    set_profile(newcomer, field_visibility={"skills": "communities"})
+    found = {e.member_id: e for e in evidence.ranked(communities=[community.pk], tags=[water.pk])}
+    assert newcomer.pk not in found
+    assert Endorsement.objects.count() == 3
+
+
+def test_nothing_is_ranked_before_the_first_refresh(brewers):
+    community, _people = brewers
+    assert evidence.ranked(communities=[community.pk], tags=[Tag.objects.get(slug="hops").pk]) == []
+
+
+def test_the_refresh_replaces_what_was_stored(brewers):
+    community, people = brewers
+    evidence.refresh()
+    hops = Tag.objects.get(slug="hops")
+    before = {e.member_id for e in evidence.ranked(communities=[community.pk], tags=[hops.pk])}
+    _question(community, ["hops"], [member_of(community, username="late")])
+    evidence.refresh()
+    after = {e.member_id for e in evidence.ranked(communities=[community.pk], tags=[hops.pk])}
+    assert after - before == {Post.objects.get(author__username="late").author_id}
+    assert people[0].pk in after
