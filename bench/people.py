@@ -187,7 +187,7 @@ def main() -> None:
     from guilde.people.models import ActivityEvidence, TopicEvidence
 
     member, about_member = member_viewer(arguments.member)
-    visitor, signed_in = Client(), Client()
+    visitor, signed_in = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
     signed_in.force_login(member)
     filters = directory_urls(arguments.queries, arguments.seed)
     texts = who_knows_texts(arguments.queries, arguments.seed)

@@ -20,6 +20,7 @@ BENCHMARKS = (
     ("pages", [sys.executable, "bench/pages.py"]),
     ("search", [sys.executable, "bench/search.py"]),
     ("semantic", [sys.executable, "bench/semantic.py"]),
+    ("people", [sys.executable, "bench/people.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

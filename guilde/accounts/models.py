@@ -142,6 +142,11 @@ class User(AbstractUser):
                 name="member_import_key_unique",
             ),
         ]
+        # The directory's order and its time zone filter.
+        indexes = [
+            models.Index(fields=["display_name", "username"], name="member_name_idx"),
+            models.Index(fields=["time_zone"], name="member_time_zone_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -19,7 +20,7 @@ from guilde.accounts.models import VISIBLE_FIELDS, User, Visibility
 
 Viewer = User | AnonymousUser
 # resolver(viewer) -> a queryset of the ids of members who share a community with viewer
-SharedMembersResolver = Callable[[User], "QuerySet[User, int]"]
+SharedMembersResolver = Callable[[User], "QuerySet[Any, int]"]
 _resolvers: list[SharedMembersResolver] = []
 
 

@@ -13,6 +13,7 @@ at the refresh (a test holds the two equal), endorsements being counted as they 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Subquery
+from django.db.models import Count, Model
 from django.utils import timezone
 
-from guilde.communities.models import Community
+from guilde.communities.models import Community, Tag
 from guilde.discussions.models import Thread
 from guilde.people.expertise import (
     ACTIVITY,
@@ -40,7 +41,7 @@ from guilde.people.models import ActivityEvidence, EvidenceSnapshot, TopicEviden
 BATCH = 2000
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sums:
     answers: int = 0
     accepted: int = 0
@@ -64,7 +65,14 @@ class _Sums:
         self.strength += strength
 
     def fields(self) -> dict[str, object]:
-        return dict(vars(self))
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _write(model: type[Model], rows: Iterable[Model]) -> None:
+    """Insert ``rows`` a batch at a time (bulk_create would hold them all in memory)."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        model._default_manager.bulk_create(batch)
 
 
 @transaction.atomic
@@ -107,19 +115,28 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
     ActivityEvidence.objects.all().delete()
     TopicEvidence.objects.all().delete()
     EvidenceSnapshot.objects.all().delete()
-    ActivityEvidence.objects.bulk_create(
+    _write(
+        ActivityEvidence,
         (
             ActivityEvidence(member_id=member, community_id=community, **sums.fields())
             for (member, community), sums in activity.items()
         ),
-        batch_size=BATCH,
     )
-    TopicEvidence.objects.bulk_create(
+    community_of = dict(
+        Tag.objects.filter(community_id__in=communities).values_list("pk", "community_id")
+    )
+    _write(
+        TopicEvidence,
         (
-            TopicEvidence(member_id=member, tag_id=tag, **sums.fields())
+            TopicEvidence(
+                member_id=member,
+                tag_id=tag,
+                community_id=community_of[tag],
+                activity=activity[member, community_of[tag]].strength,
+                **sums.fields(),
+            )
             for (member, tag), sums in topics.items()
         ),
-        batch_size=BATCH,
     )
     return EvidenceSnapshot.objects.create(
         computed_at=as_of,
@@ -136,47 +153,112 @@ def ranked(
     limit: int | None = None,
 ) -> list[Expert]:
     """Members with evidence on ``tags`` in ``communities``, best first, from the stored
-    evidence (none before the first refresh)."""
+    evidence (none before the first refresh).
+
+    Across communities, a member's score is the sum of their scores in each community
+    where they have evidence on the topic — what :func:`experts` gives for that community
+    alone and the topic's tags there. In one community, exactly ``experts``' ranking at
+    the refresh. Every member with evidence on the topic is scored from one table; the
+    best few (and the members endorsed on the topic) are then read in full."""
     snapshot = EvidenceSnapshot.objects.order_by("-computed_at").first()
     topic = set(tags)
     if snapshot is None or not topic:
         return []
-    total = sum(int(snapshot.questions.get(str(c), 0)) for c in communities)
-    weight = {
-        tag: math.log(1 + total / int(snapshot.tagged[str(tag)]))
-        for tag in topic
-        if int(snapshot.tagged.get(str(tag), 0))
-    }
+    tag_community = dict(
+        Tag.objects.filter(pk__in=topic, community_id__in=communities).values_list(
+            "pk", "community_id"
+        )
+    )
+    weight = _weights(snapshot, tag_community)
     excluded = set(exclude)
+    endorsed = {
+        member: count
+        for member, count in endorsements_as_of(topic, snapshot.computed_at).items()
+        if member not in excluded
+    }
+    scores: dict[int, float] = {}
+    counted: set[tuple[int, int]] = set()
+    rows = (
+        TopicEvidence.objects.filter(tag_id__in=tag_community)
+        .exclude(member_id__in=excluded)
+        .values_list("member_id", "tag_id", "community_id", "strength", "activity")
+    )
+    for member, tag, community, strength, activity in rows:
+        score = scores.get(member, 0.0) + weight.get(tag, 0.0) * strength
+        if (member, community) not in counted:
+            counted.add((member, community))
+            score += ACTIVITY * activity
+        scores[member] = score
+    best = sorted(scores, key=lambda member: -scores[member])
+    # Equal scores are ordered by the last answer, read with the details: take a margin.
+    candidates = set(best if limit is None else best[: limit * 3]) | set(endorsed)
+    found = _evidence_of(candidates, tag_community, weight)
+    for member, count in endorsed.items():
+        expert = found.setdefault(member, Expert(member))
+        expert.endorsements = count
+        expert.score += endorsement_weight(weight) * count
+    result = rank(found.values(), snapshot.computed_at)
+    return result[:limit] if limit is not None else result
+
+
+def _weights(snapshot: EvidenceSnapshot, tag_community: dict[int, int]) -> dict[int, float]:
+    """Each tag's weight in its community, ``log(1 + N / df)`` as :func:`experts` has it."""
+    weight = {}
+    for tag, community in tag_community.items():
+        tagged = int(snapshot.tagged.get(str(tag), 0))
+        if tagged:
+            weight[tag] = math.log(1 + int(snapshot.questions.get(str(community), 0)) / tagged)
+    return weight
+
+
+def _evidence_of(
+    members: set[int], tag_community: dict[int, int], weight: dict[int, float]
+) -> dict[int, Expert]:
+    """The stored evidence of ``members`` on the topic's tags and in the communities where
+    they have some: their score and figures."""
     found: dict[int, Expert] = {}
+    if not members:
+        return found
+    where: set[tuple[int, int]] = set()
     on_topic = TopicEvidence.objects.filter(
-        tag_id__in=topic, tag__community_id__in=communities
-    ).values_list("member_id", "tag_id", "answers", "articles", "strength")
-    for member, tag, answers, articles, strength in on_topic:
-        if member in excluded:
-            continue
+        member_id__in=members, tag_id__in=tag_community
+    ).values_list("member_id", "tag_id", "community_id", "answers", "articles", "strength")
+    for member, tag, community, answers, articles, strength in on_topic:
         expert = found.setdefault(member, Expert(member))
         expert.score += weight.get(tag, 0.0) * strength
+        where.add((member, community))
         if answers:
             expert.on_topic[tag] = answers
         if articles:
             expert.articles_on_topic[tag] = articles
-    for member, count in endorsements_as_of(topic, snapshot.computed_at).items():
-        if member not in excluded:
-            expert = found.setdefault(member, Expert(member))
-            expert.endorsements = count
-            expert.score += endorsement_weight(weight) * count
     activity = ActivityEvidence.objects.filter(
-        community_id__in=communities,
-        member_id__in=Subquery(TopicEvidence.objects.filter(tag_id__in=topic).values("member_id")),
+        member_id__in={member for member, _c in where},
+        community_id__in={community for _m, community in where},
     ).values_list(
-        "member_id", "answers", "accepted", "upvotes", "articles", "verified", "strength", "last_at"
+        "member_id",
+        "community_id",
+        "answers",
+        "accepted",
+        "upvotes",
+        "articles",
+        "verified",
+        "strength",
+        "last_at",
     )
-    for member, answers, accepted, upvotes, articles, verified, strength, last_at in activity:
-        known = found.get(member)
-        if known is None:
+    for (
+        member,
+        community,
+        answers,
+        accepted,
+        upvotes,
+        articles,
+        verified,
+        strength,
+        last_at,
+    ) in activity:
+        if (member, community) not in where:
             continue
-        expert = known
+        expert = found[member]
         expert.score += ACTIVITY * strength
         expert.answers += answers
         expert.accepted += accepted
@@ -185,5 +267,4 @@ def ranked(
         expert.verified += verified
         if last_at and (expert.last_answer_at is None or last_at > expert.last_answer_at):
             expert.last_answer_at = last_at
-    result = rank(found.values(), snapshot.computed_at)
-    return result[:limit] if limit is not None else result
+    return found

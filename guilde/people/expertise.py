@@ -100,7 +100,7 @@ def _answers(communities: list[int], as_of: datetime, exclude: Iterable[int]) ->
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     """One answer as evidence at a date: ``strength`` is its quality × recency."""
 
@@ -132,7 +132,16 @@ def answers_as_of(
             "pk",
         )
     )
-    for member, thread, community, created, upvotes, accepted_post, accepted_at, pk in rows:
+    for (
+        member,
+        thread,
+        community,
+        created,
+        upvotes,
+        accepted_post,
+        accepted_at,
+        pk,
+    ) in rows.iterator(chunk_size=5000):
         accepted = accepted_post == pk and accepted_at is not None and accepted_at < as_of
         quality = 1.0 + (ACCEPTED if accepted else 0.0) + UPVOTE * upvotes
         recency = 1.0 / (1.0 + (as_of - created).total_seconds() / 86400 / RECENCY_DAYS)
@@ -182,15 +191,21 @@ def endorsements_as_of(tags: Iterable[int], as_of: datetime) -> Counter[int]:
     slugs = set(Tag.objects.filter(pk__in=list(tags)).values_list("slug", flat=True))
     if not slugs:
         return Counter()
-    shown = User.objects.filter(visible_q(AnonymousUser(), "skills")).values("pk")
-    return Counter(
+    counts = Counter(
         Endorsement.objects.filter(
             created_at__lt=as_of,
             member_skill__kind=MemberSkill.Kind.SKILL,
             member_skill__skill__slug__in=slugs,
-            member_skill__member_id__in=shown,
         ).values_list("member_skill__member_id", flat=True)
     )
+    if not counts:
+        return counts
+    shown = set(
+        User.objects.filter(visible_q(AnonymousUser(), "skills"), pk__in=list(counts)).values_list(
+            "pk", flat=True
+        )
+    )
+    return Counter({member: n for member, n in counts.items() if member in shown})
 
 
 def endorsement_weight(weight: dict[int, float]) -> float:

@@ -12,6 +12,7 @@ from guilde.accounts.forms import language_choices, time_zone_choices
 from guilde.accounts.models import MemberSkill, Organisation
 from guilde.accounts.visibility import Viewer
 from guilde.communities.models import Community
+from guilde.core.widgets import PlainSelect
 from guilde.people.directory import MAX_HOURS_APART, DirectoryFilters
 from guilde.search.selectors import community_rights
 
@@ -20,10 +21,10 @@ class DirectoryForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     skill = forms.CharField(label=_("Skill"), required=False, max_length=90)
     interest = forms.CharField(label=_("Interest"), required=False, max_length=90)
-    organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-    community = forms.ChoiceField(label=_("Community"), required=False)
-    language = forms.ChoiceField(label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    organisation = forms.ChoiceField(widget=PlainSelect, label=_("Organisation"), required=False)
+    community = forms.ChoiceField(widget=PlainSelect, label=_("Community"), required=False)
+    language = forms.ChoiceField(widget=PlainSelect, label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(widget=PlainSelect, label=_("Time zone"), required=False)
     hours_apart = forms.IntegerField(
         label=_("Hours apart at most"), required=False, min_value=0, max_value=MAX_HOURS_APART
     )

@@ -180,10 +180,14 @@ class ActivityEvidence(models.Model):
 
 
 class TopicEvidence(models.Model):
-    """A member's answers and articles on a tag, as of the snapshot."""
+    """A member's answers and articles on a tag, as of the snapshot; ``activity``: the
+    strength of all their evidence in the tag's community (ActivityEvidence's), copied
+    here so that a ranking reads one table."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    activity = models.FloatField(default=0.0)
     answers = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     upvotes = models.PositiveIntegerField(default=0)

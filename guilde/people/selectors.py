@@ -94,6 +94,7 @@ def knowers(
             communities=sorted({tag.community_id for tag in tags}),
             tags=[t.pk for t in tags],
             exclude=left_out,
+            limit=limit * 2,
         )
         if e.topical
     ][: limit * 2]

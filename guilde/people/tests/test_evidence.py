@@ -11,7 +11,7 @@ from django.utils import timezone
 from guilde.accounts import services as accounts
 from guilde.accounts.tests.factories import set_profile
 from guilde.communities.models import Tag
-from guilde.communities.tests.factories import CommunityFactory, member_of
+from guilde.communities.tests.factories import CommunityFactory, MembershipFactory, member_of
 from guilde.discussions import services as discussions
 from guilde.discussions.models import Post, Thread
 from guilde.knowledge import services as knowledge
@@ -133,3 +133,29 @@ def test_the_refresh_replaces_what_was_stored(brewers):
     after = {e.member_id for e in evidence.ranked(communities=[community.pk], tags=[hops.pk])}
     assert after - before == {Post.objects.get(author__username="late").author_id}
     assert people[0].pk in after
+
+
+def test_across_communities_the_scores_of_each_add_up(brewers):
+    community, people = brewers
+    other = CommunityFactory.create(slug="cellar")
+    Tag.objects.create(community=other, slug="hops", name="Hops")
+    for member in people[:3]:
+        MembershipFactory.create(community=other, member=member)
+    _question(other, ["hops"], people[2:3], accept=0)
+    _question(other, [], people[:1])
+    snapshot = evidence.refresh()
+    tags = list(Tag.objects.filter(slug="hops").values_list("pk", flat=True))
+    expected: dict[int, float] = {}
+    for one in (community, other):
+        for expert in experts(communities=[one.pk], tags=tags, as_of=snapshot.computed_at):
+            if expert.topical:
+                expected[expert.member_id] = expected.get(expert.member_id, 0.0) + expert.score
+    stored = evidence.ranked(communities=[community.pk, other.pk], tags=tags)
+    assert {e.member_id: e.score for e in stored} == pytest.approx(expected)
+    # Activity in a community where a member has nothing on the topic does not count.
+    first = next(e for e in stored if e.member_id == people[0].pk)
+    assert first.answers == sum(
+        e.answers
+        for e in experts(communities=[community.pk], tags=tags)
+        if e.member_id == people[0].pk
+    )
