@@ -59,6 +59,8 @@ class Expert:
     articles: int = 0
     verified: int = 0
     endorsements: int = 0
+    # Answers to the questions a free-text topic found (see :func:`experts_on`).
+    on_questions: int = 0
     # Answers and articles on each of the topic's tags (tag id -> count).
     on_topic: Counter[int] = field(default_factory=Counter)
     articles_on_topic: Counter[int] = field(default_factory=Counter)
@@ -67,7 +69,9 @@ class Expert:
     @property
     def topical(self) -> bool:
         """Whether anything they did is on the topic."""
-        return bool(+self.on_topic or +self.articles_on_topic or self.endorsements)
+        return bool(
+            +self.on_topic or +self.articles_on_topic or self.endorsements or self.on_questions
+        )
 
 
 def _tags_of_questions(communities: list[int], as_of: datetime) -> dict[int, set[int]]:
@@ -114,23 +118,28 @@ class Answer:
 
 
 def answers_as_of(
-    communities: list[int], as_of: datetime, exclude: Iterable[int] = ()
+    communities: list[int],
+    as_of: datetime,
+    exclude: Iterable[int] = (),
+    threads: set[int] | None = None,
 ) -> Iterator[Answer]:
-    """The evidence of :func:`_answers`, each answer with what was known of it at
-    ``as_of``: upvotes cast before it, accepted only if accepted before it."""
-    rows = (
-        _answers(communities, as_of, exclude)
-        .annotate(upvotes=Count("votes", filter=Q(votes__value__gt=0, votes__created_at__lt=as_of)))
-        .values_list(
-            "author_id",
-            "thread_id",
-            "thread__community_id",
-            "created_at",
-            "upvotes",
-            "thread__accepted_post_id",
-            "thread__accepted_at",
-            "pk",
-        )
+    """The evidence of :func:`_answers` (in ``threads`` only, when given), each answer
+    with what was known of it at ``as_of``: upvotes cast before it, accepted only if
+    accepted before it."""
+    answers = _answers(communities, as_of, exclude)
+    if threads is not None:
+        answers = answers.filter(thread_id__in=threads)
+    rows = answers.annotate(
+        upvotes=Count("votes", filter=Q(votes__value__gt=0, votes__created_at__lt=as_of))
+    ).values_list(
+        "author_id",
+        "thread_id",
+        "thread__community_id",
+        "created_at",
+        "upvotes",
+        "thread__accepted_post_id",
+        "thread__accepted_at",
+        "pk",
     )
     for (
         member,
@@ -268,6 +277,29 @@ def experts(
                 expert.score += endorsement_weight(weight) * count
     ranked = rank(found.values(), as_of)
     return ranked[:limit] if limit is not None else ranked
+
+
+def experts_on(
+    *, threads: list[int], as_of: datetime | None = None, exclude: Iterable[int] = ()
+) -> list[Expert]:
+    """A topic given as questions (those a free-text search found): the members who
+    answered them, each answer counting its quality × recency."""
+    as_of = as_of or timezone.now()
+    communities = list(
+        Thread.objects.filter(pk__in=threads).values_list("community_id", flat=True).distinct()
+    )
+    found: dict[int, Expert] = {}
+    wanted = set(threads)
+    for answer in answers_as_of(communities, as_of, exclude, threads=wanted):
+        expert = found.setdefault(answer.member_id, Expert(answer.member_id))
+        expert.score += answer.strength
+        expert.answers += 1
+        expert.on_questions += 1
+        expert.accepted += answer.accepted
+        expert.upvotes += answer.upvotes
+        if expert.last_answer_at is None or answer.created_at > expert.last_answer_at:
+            expert.last_answer_at = answer.created_at
+    return rank(found.values(), as_of)
 
 
 def by_activity(

@@ -40,6 +40,15 @@ def reason(knower: Knower) -> str:
         % {"count": count, "tag": tag.slug}
         for tag, count in knower.on_topic()
     ]
+    if expert.on_questions:
+        parts.append(
+            ngettext(
+                "%(count)s answer to questions like this",
+                "%(count)s answers to questions like this",
+                expert.on_questions,
+            )
+            % {"count": expert.on_questions}
+        )
     parts += [
         ngettext("%(count)s article on #%(tag)s", "%(count)s articles on #%(tag)s", count)
         % {"count": count, "tag": tag.slug}

@@ -15,11 +15,12 @@ from guilde.communities.models import Community, Tag
 from guilde.discussions.models import Post, Thread
 from guilde.people import evidence
 from guilde.people.directory import blocked_either_way
-from guilde.people.expertise import Expert
+from guilde.people.expertise import Expert, experts_on
 from guilde.people.models import HiddenTopic, PeoplePreferences
-from guilde.search.selectors import community_rights
+from guilde.search.selectors import SearchParams, community_rights, search
 
 LIMIT = 10
+QUESTIONS_FOUND = 50
 
 
 @dataclass
@@ -116,7 +117,29 @@ def who_knows(
     if not readable or not text.strip():
         return [], []
     tags = topic_tags(text, readable)
-    return tags, knowers(viewer=viewer, tags=tags, limit=limit)
+    if tags:
+        return tags, knowers(viewer=viewer, tags=tags, limit=limit)
+    return [], knowers_of_questions(viewer=viewer, text=text, community=community, limit=limit)
+
+
+def knowers_of_questions(
+    *, viewer: Any, text: str, community: str = "", limit: int = LIMIT
+) -> list[Knower]:
+    """A topic no tag names: the members who answered the questions a search for ``text``
+    finds among those ``viewer`` may read (the best ``QUESTIONS_FOUND``)."""
+    page = search(
+        viewer=viewer,
+        params=SearchParams(q=text, type="question", community=community, mode="keyword"),
+        per_page=QUESTIONS_FOUND,
+        facets=False,
+    )
+    threads = [int(r.key) for r in page.results if r.kind == "thread"]
+    if not threads:
+        return []
+    left_out = not_suggested(viewer, [])
+    ranked = experts_on(threads=threads, exclude=left_out)[: limit * 2]
+    members = User.objects.real().filter(pk__in=[e.member_id for e in ranked]).in_bulk()
+    return [Knower(members[e.member_id], e, []) for e in ranked if e.member_id in members][:limit]
 
 
 def could_answer(*, viewer: Any, thread: Thread, limit: int = 5) -> list[Knower]:

@@ -3,13 +3,15 @@ never from a private community's activity for outsiders, never a blocked member.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from guilde.accounts.models import Block
 from guilde.communities.models import Community, Tag
 from guilde.communities.tests.factories import CommunityFactory, member_of
-from guilde.core.testing import assert_constant_queries
+from guilde.core.testing import assert_constant_queries, run_queued_tasks
 from guilde.discussions import services as discussions
 from guilde.people import evidence
 
@@ -116,3 +118,38 @@ def test_who_knows_costs_the_same_queries_for_1_or_10_members(world):
     assert_constant_queries(
         setup=setup, action=lambda: client.get("/people/experts/", {"q": "hops"}), large=10
     )
+
+
+def test_a_topic_no_tag_names_ranks_those_who_answered_matching_questions(world):
+    public, secret = world["public"], world["secret"]
+    baker = member_of(public, username="baker", display_name="Bea Baker")
+    hidden = member_of(secret, username="hidden-baker", display_name="Hidden Baker")
+    for community, answerer, title in (
+        (public, baker, "Keeping a sourdough starter alive"),
+        (public, baker, "Sourdough starter smells of acetone"),
+        (secret, hidden, "Sourdough starter in the cellar"),
+    ):
+        thread = discussions.thread_create(
+            actor=member_of(community), community=community, kind="question", title=title,
+            body="How?",
+        )  # fmt: skip
+        discussions.post_create(actor=answerer, thread=thread, body="Feed it.")
+    run_queued_tasks()
+    body = Client().get("/api/v1/experts", {"q": "sourdough starter"}).json()
+    assert body["tags"] == []
+    assert [e["username"] for e in body["experts"]] == ["baker"]
+    assert body["experts"][0]["reason"].startswith("2 answers to questions like this")
+    insider = Client()
+    insider.force_login(member_of(secret))
+    assert {e["username"] for e in _experts(insider, "sourdough starter")} == {
+        "baker",
+        "hidden-baker",
+    }
+    page = Client().get("/people/experts/", {"q": "sourdough starter"}).content.decode()
+    assert "Bea Baker" in page
+    assert "Hidden Baker" not in page
+
+
+def _experts(client: Client, q: str) -> list[dict[str, Any]]:
+    experts: list[dict[str, Any]] = client.get("/api/v1/experts", {"q": q}).json()["experts"]
+    return experts
