@@ -136,6 +136,24 @@ class BrowserPage:
         assert violations == [], f"axe violations:\n{summary}"
 
 
+def signed_in_page(
+    browser: Any, live_server: Any, email: str, locale: str = "en-GB"
+) -> tuple[Any, BrowserPage]:
+    """A new browser context signed in as ``email`` (password PASSWORD), in ``locale``:
+    (the context, to close; its page)."""
+    from guilde.accounts.tests.factories import PASSWORD
+
+    context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+    page = BrowserPage(context.new_page())
+    page.page.set_default_timeout(10_000)
+    page.page.goto(live_server.url + "/accounts/login/")
+    page.page.fill("input[name=login]", email)
+    page.page.fill("input[name=password]", PASSWORD)
+    page.page.click("form.stacked-form button[type=submit]")
+    page.page.wait_for_url(live_server.url + "/")
+    return context, page
+
+
 @pytest.fixture
 def browser_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[BrowserPage]:
     """A fresh browser context; ``locale`` from ``@pytest.mark.browser_locale("fr-FR")``."""

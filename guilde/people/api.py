@@ -109,13 +109,6 @@ def _member(request: HttpRequest) -> User:
     return user
 
 
-def _someone(username: str) -> User:
-    found = User.objects.real().filter(username=username).first()
-    if found is None:
-        raise Http404
-    return found
-
-
 @contextmanager
 def _refusals() -> Iterator[None]:
     """A refused change is a 422 with its reason (404 when it names what is not seen)."""
@@ -165,7 +158,7 @@ def member_expertise(request: HttpRequest, username: str) -> dict[str, Any]:
     """A member's topics (from their answers and articles in the communities the caller
     reads, each with the evidence in words) and declared skills with level and
     endorsements."""
-    seen = expertise_of(viewer=request.user, member=_someone(username))
+    seen = expertise_of(viewer=request.user, member=selectors.member_named(username))
     return {
         "username": seen.member.username,
         "topics": [
@@ -207,9 +200,11 @@ def member_expertise(request: HttpRequest, username: str) -> dict[str, Any]:
     auth=member_auth,
 )
 def endorsement_give(request: HttpRequest, username: str, skill: str) -> Status[None]:
-    """ "I have seen them do this": endorse a skill the member declared (once)."""
+    """Endorse a skill the member declared ("I have seen them do this"; once)."""
     with _refusals():
-        services.endorse(actor=_member(request), member=_someone(username), skill_slug=skill)
+        services.endorse(
+            actor=_member(request), member=selectors.member_named(username), skill_slug=skill
+        )
     return Status(204, None)
 
 
@@ -220,7 +215,7 @@ def endorsement_give(request: HttpRequest, username: str, skill: str) -> Status[
 )
 def endorsement_withdraw(request: HttpRequest, username: str, skill: str) -> Status[None]:
     services.endorsement_withdraw(
-        actor=_member(request), member=_someone(username), skill_slug=skill
+        actor=_member(request), member=selectors.member_named(username), skill_slug=skill
     )
     return Status(204, None)
 
@@ -229,13 +224,13 @@ def endorsement_withdraw(request: HttpRequest, username: str, skill: str) -> Sta
 def follow(request: HttpRequest, username: str) -> Status[None]:
     """Follow a member: their visible activity appears in your feed."""
     with _refusals():
-        services.follow(actor=_member(request), member=_someone(username))
+        services.follow(actor=_member(request), member=selectors.member_named(username))
     return Status(204, None)
 
 
 @router.delete("/members/{username}/follow", response={204: None}, auth=member_auth)
 def unfollow(request: HttpRequest, username: str) -> Status[None]:
-    services.unfollow(actor=_member(request), member=_someone(username))
+    services.unfollow(actor=_member(request), member=selectors.member_named(username))
     return Status(204, None)
 
 
@@ -392,5 +387,7 @@ def answer_request(request: HttpRequest, thread_id: int, data: AnswerRequestIn) 
     member = _member(request)
     thread = thread_by_id(viewer=member, pk=thread_id)
     with _refusals():
-        services.answer_request(actor=member, thread=thread, member=_someone(data.username))
+        services.answer_request(
+            actor=member, thread=thread, member=selectors.member_named(data.username)
+        )
     return Status(201, None)

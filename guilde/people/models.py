@@ -153,12 +153,10 @@ class EvidenceSnapshot(models.Model):
         return str(self.computed_at)
 
 
-class ActivityEvidence(models.Model):
-    """A member's answers and articles in a community, as of the snapshot: ``strength``
-    sums their quality × recency (guilde.people.expertise)."""
+class Evidence(models.Model):
+    """Sums over answers and articles: ``strength`` adds their quality × recency
+    (guilde.people.expertise)."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     answers = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     upvotes = models.PositiveIntegerField(default=0)
@@ -166,6 +164,17 @@ class ActivityEvidence(models.Model):
     verified = models.PositiveIntegerField(default=0)
     strength = models.FloatField(default=0.0)
     last_at = models.DateTimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class ActivityEvidence(Evidence):
+    """A member's answers and articles in a community, as of the snapshot: ``strength``
+    sums their quality × recency (guilde.people.expertise)."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("activity evidence")
@@ -179,7 +188,7 @@ class ActivityEvidence(models.Model):
         return f"{self.member_id} in {self.community_id}"
 
 
-class TopicEvidence(models.Model):
+class TopicEvidence(Evidence):
     """A member's answers and articles on a tag, as of the snapshot; ``activity``: the
     strength of all their evidence in the tag's community (ActivityEvidence's), copied
     here so that a ranking reads one table."""
@@ -188,13 +197,6 @@ class TopicEvidence(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     activity = models.FloatField(default=0.0)
-    answers = models.PositiveIntegerField(default=0)
-    accepted = models.PositiveIntegerField(default=0)
-    upvotes = models.PositiveIntegerField(default=0)
-    articles = models.PositiveIntegerField(default=0)
-    verified = models.PositiveIntegerField(default=0)
-    strength = models.FloatField(default=0.0)
-    last_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("topic evidence")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.http import Http404
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
@@ -43,6 +44,14 @@ class Knower:
         return sorted(
             ((tag, n) for tag, n in found if n), key=lambda item: (-item[1], item[0].name)
         )
+
+
+def member_named(username: str) -> User:
+    """A member who can sign in, by username, or a 404."""
+    found = User.objects.real().filter(username=username).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def topic_tags(text: str, communities: list[int]) -> list[Tag]:

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,13 +34,6 @@ MEMBERS_PER_PAGE = 24
 
 def _member(request: HttpRequest) -> User:
     return cast(User, request.user)  # behind login_required
-
-
-def _someone(username: str) -> User:
-    found = User.objects.real().filter(username=username).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 @require_GET
@@ -81,7 +74,7 @@ def _expertise(request: HtmxHttpRequest, member: User) -> HttpResponse:
 
 @require_GET
 def member_expertise(request: HtmxHttpRequest, username: str) -> HttpResponse:
-    return _expertise(request, _someone(username))
+    return _expertise(request, selectors.member_named(username))
 
 
 def _act(request: HtmxHttpRequest, member: User, action: object) -> HttpResponse:
@@ -98,7 +91,7 @@ def _act(request: HtmxHttpRequest, member: User, action: object) -> HttpResponse
 @require_POST
 @rate_limited("page_write")
 def follow_toggle(request: HtmxHttpRequest, username: str) -> HttpResponse:
-    member, actor = _someone(username), _member(request)
+    member, actor = selectors.member_named(username), _member(request)
     if actor.following.filter(followed=member).exists():
         return _act(request, member, lambda: services.unfollow(actor=actor, member=member))
     return _act(request, member, lambda: services.follow(actor=actor, member=member))
@@ -108,7 +101,7 @@ def follow_toggle(request: HtmxHttpRequest, username: str) -> HttpResponse:
 @require_POST
 @rate_limited("page_write")
 def endorse_toggle(request: HtmxHttpRequest, username: str, skill: str) -> HttpResponse:
-    member, actor = _someone(username), _member(request)
+    member, actor = selectors.member_named(username), _member(request)
     if actor.endorsements_given.filter(
         member_skill__member=member, member_skill__skill__slug=skill
     ).exists():
@@ -202,7 +195,9 @@ def ask_to_answer(request: HtmxHttpRequest, thread_id: int) -> HttpResponse:
     error = ""
     try:
         services.answer_request(
-            actor=actor, thread=thread, member=_someone(request.POST.get("username", ""))
+            actor=actor,
+            thread=thread,
+            member=selectors.member_named(request.POST.get("username", "")),
         )
     except (ValidationError, PermissionDenied) as refused:
         error = " ".join(getattr(refused, "messages", [str(refused)]))

@@ -7,26 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory
+from conftest import signed_in_page
+from guilde.accounts.tests.factories import MemberFactory
 from guilde.accounts.tests.images import png_bytes
 from guilde.communities import services as community_services
 from guilde.communities.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(browser, live_server, email):
-    from conftest import BrowserPage
-
-    context = browser.new_context(locale="en-GB")
-    page = BrowserPage(context.new_page())
-    page.page.set_default_timeout(10_000)
-    page.page.goto(live_server.url + "/accounts/login/")
-    page.page.fill("input[name=login]", email)
-    page.page.fill("input[name=password]", PASSWORD)
-    page.page.click("form.stacked-form button[type=submit]")
-    page.page.wait_for_url(live_server.url + "/")
-    return context, page
 
 
 def test_ask_with_a_picture_answer_accept_and_find_it_solved(live_server, browser, tmp_path):
@@ -41,7 +28,7 @@ def test_ask_with_a_picture_answer_accept_and_find_it_solved(live_server, browse
     picture = tmp_path / "loaf.png"
     picture.write_bytes(png_bytes((120, 80), "brown"))
 
-    context, ada = _signed_in(browser, live_server, "asker@example.org")
+    context, ada = signed_in_page(browser, live_server, "asker@example.org")
     page = ada.page
     page.goto(live_server.url + "/communities/bakers/threads/")
     page.get_by_role("link", name="Ask a question").click()
@@ -59,7 +46,7 @@ def test_ask_with_a_picture_answer_accept_and_find_it_solved(live_server, browse
     thread_url = page.url
     ada.assert_clean()
 
-    helper_context, hugo = _signed_in(browser, live_server, "helper@example.org")
+    helper_context, hugo = signed_in_page(browser, live_server, "helper@example.org")
     hugo.page.goto(thread_url)
     hugo.page.get_by_role("textbox", name="Your answer").fill("Let it rise longer, somewhere warm.")
     hugo.page.get_by_role("button", name="Post my answer").click()
@@ -74,7 +61,7 @@ def test_ask_with_a_picture_answer_accept_and_find_it_solved(live_server, browse
     ada.assert_clean()
     context.close()
 
-    reader_context, rita = _signed_in(browser, live_server, "reader@example.org")
+    reader_context, rita = signed_in_page(browser, live_server, "reader@example.org")
     rita.page.goto(live_server.url + "/communities/bakers/threads/")
     rita.page.get_by_role("link", name="Solved", exact=True).click()
     rita.page.get_by_role("link", name="Why is my loaf so dense?").wait_for()

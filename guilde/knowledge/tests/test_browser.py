@@ -8,26 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory
+from conftest import signed_in_page
+from guilde.accounts.tests.factories import MemberFactory
 from guilde.communities import services as community_services
 from guilde.communities.tests.factories import MembershipFactory
 from guilde.discussions import services as discussions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(browser, live_server, email):
-    from conftest import BrowserPage
-
-    context = browser.new_context(locale="en-GB")
-    page = BrowserPage(context.new_page())
-    page.page.set_default_timeout(10_000)
-    page.page.goto(live_server.url + "/accounts/login/")
-    page.page.fill("input[name=login]", email)
-    page.page.fill("input[name=password]", PASSWORD)
-    page.page.click("form.stacked-form button[type=submit]")
-    page.page.wait_for_url(live_server.url + "/")
-    return context, page
 
 
 def test_capture_verify_path_and_tick(live_server, browser):
@@ -51,7 +38,7 @@ def test_capture_verify_path_and_tick(live_server, browser):
     )
     discussions.answer_accept(actor=asker, thread=question, post=answer)
 
-    context, ada = _signed_in(browser, live_server, "asker@example.org")
+    context, ada = signed_in_page(browser, live_server, "asker@example.org")
     page = ada.page
     page.goto(live_server.url + question.get_absolute_url())
     page.get_by_role("link", name="Capture as an article").click()
@@ -65,7 +52,7 @@ def test_capture_verify_path_and_tick(live_server, browser):
     article_url = page.url
     context.close()
 
-    context, stella = _signed_in(browser, live_server, "steward@example.org")
+    context, stella = signed_in_page(browser, live_server, "steward@example.org")
     page = stella.page
     page.goto(article_url)
     page.get_by_text("From the discussion").wait_for()
@@ -85,7 +72,7 @@ def test_capture_verify_path_and_tick(live_server, browser):
     page.get_by_role("link", name="How long to proof rye?").wait_for()
     context.close()
 
-    context, ada = _signed_in(browser, live_server, "asker@example.org")
+    context, ada = signed_in_page(browser, live_server, "asker@example.org")
     page = ada.page
     page.goto(live_server.url + "/communities/bakers/articles/")
     page.get_by_role("link", name="Getting started with rye").click()

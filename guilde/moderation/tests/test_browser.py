@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory
+from conftest import signed_in_page
+from guilde.accounts.tests.factories import MemberFactory
 from guilde.communities import services as community_services
 from guilde.communities.tests.factories import MembershipFactory
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(browser, live_server, email, locale="en-GB"):
-    from conftest import BrowserPage
-
-    context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
-    page = BrowserPage(context.new_page())
-    page.page.set_default_timeout(10_000)
-    page.page.goto(live_server.url + "/accounts/login/")
-    page.page.fill("input[name=login]", email)
-    page.page.fill("input[name=password]", PASSWORD)
-    page.page.click("form.stacked-form button[type=submit]")
-    page.page.wait_for_url(live_server.url + "/")
-    return context, page
 
 
 def test_flag_decide_lock_and_appeal(live_server, browser):
@@ -48,7 +35,7 @@ def test_flag_decide_lock_and_appeal(live_server, browser):
     )
     discussions.post_create(actor=writer, thread=thread, body="Buy my miracle starter now")
 
-    context, fay = _signed_in(browser, live_server, "flagger@example.org")
+    context, fay = signed_in_page(browser, live_server, "flagger@example.org")
     fay.page.goto(live_server.url + thread.get_absolute_url())
     fay.page.locator("#post-2").get_by_role("link", name="Flag", exact=True).click()
     fay.page.get_by_label("Spam").check()
@@ -57,7 +44,7 @@ def test_flag_decide_lock_and_appeal(live_server, browser):
     fay.page.get_by_text("Thank you: the moderators will look at this post.").wait_for()
     context.close()
 
-    context, mo = _signed_in(browser, live_server, "mod@example.org")
+    context, mo = signed_in_page(browser, live_server, "mod@example.org")
     mo.page.goto(live_server.url + "/communities/bakers/moderation/")
     mo.page.get_by_text("Spam × 1").wait_for()
     mo.assert_clean()
@@ -75,7 +62,7 @@ def test_flag_decide_lock_and_appeal(live_server, browser):
     context.close()
 
     run_queued_tasks()
-    context, wes = _signed_in(browser, live_server, "writer@example.org", locale="fr-FR")
+    context, wes = signed_in_page(browser, live_server, "writer@example.org", locale="fr-FR")
     wes.page.goto(live_server.url + "/notifications/")
     wes.page.get_by_role(
         "link", name="Un modérateur a masqué votre message", exact=False
@@ -87,7 +74,7 @@ def test_flag_decide_lock_and_appeal(live_server, browser):
     wes.page.get_by_text("Votre appel est envoyé").wait_for()
     context.close()
 
-    context, cora = _signed_in(browser, live_server, "coord@example.org")
+    context, cora = signed_in_page(browser, live_server, "coord@example.org")
     cora.page.goto(live_server.url + "/communities/bakers/moderation/")
     cora.page.get_by_text("It was a joke").wait_for()
     cora.assert_clean()

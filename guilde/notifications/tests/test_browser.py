@@ -6,27 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory
+from conftest import signed_in_page
+from guilde.accounts.tests.factories import MemberFactory
 from guilde.communities import services as community_services
 from guilde.communities.tests.factories import MembershipFactory
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(browser, live_server, email, locale="en-GB"):
-    from conftest import BrowserPage
-
-    context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
-    page = BrowserPage(context.new_page())
-    page.page.set_default_timeout(10_000)
-    page.page.goto(live_server.url + "/accounts/login/")
-    page.page.fill("input[name=login]", email)
-    page.page.fill("input[name=password]", PASSWORD)
-    page.page.click("form.stacked-form button[type=submit]")
-    page.page.wait_for_url(live_server.url + "/")
-    return context, page
 
 
 def test_the_bell_counts_without_reload_and_leads_to_the_answer(live_server, browser, settings):
@@ -44,7 +31,7 @@ def test_the_bell_counts_without_reload_and_leads_to_the_answer(live_server, bro
     )
     run_queued_tasks()
 
-    context, ada = _signed_in(browser, live_server, "asker@example.org")
+    context, ada = signed_in_page(browser, live_server, "asker@example.org")
     page = ada.page
     bell = page.locator("#bell")
     expect(bell).not_to_contain_text("unread")
@@ -77,7 +64,7 @@ def test_the_bell_counts_without_reload_and_leads_to_the_answer(live_server, bro
     context.close()
 
     run_queued_tasks()
-    hugo_context, hugo = _signed_in(browser, live_server, "helper@example.org", locale="fr-FR")
+    hugo_context, hugo = signed_in_page(browser, live_server, "helper@example.org", locale="fr-FR")
     expect(hugo.page.locator("#bell .bell-count")).to_contain_text("1")
     hugo.page.goto(live_server.url + "/messages/")
     hugo.page.get_by_role("link", name="Flour").click()

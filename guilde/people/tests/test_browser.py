@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from conftest import signed_in_page
 from guilde.accounts import services as accounts
-from guilde.accounts.tests.factories import PASSWORD, MemberFactory
+from guilde.accounts.tests.factories import MemberFactory
 from guilde.communities.models import Tag
 from guilde.communities.tests.factories import CommunityFactory, MembershipFactory
 from guilde.discussions import services as discussions
@@ -15,20 +16,6 @@ from guilde.notifications.models import Notification
 from guilde.people import evidence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(browser, live_server, email):
-    from conftest import BrowserPage
-
-    context = browser.new_context(locale="en-GB")
-    page = BrowserPage(context.new_page())
-    page.page.set_default_timeout(10_000)
-    page.page.goto(live_server.url + "/accounts/login/")
-    page.page.fill("input[name=login]", email)
-    page.page.fill("input[name=password]", PASSWORD)
-    page.page.click("form.stacked-form button[type=submit]")
-    page.page.wait_for_url(live_server.url + "/")
-    return context, page
 
 
 def test_endorse_follow_and_ask_to_answer(live_server, browser):
@@ -49,7 +36,7 @@ def test_endorse_follow_and_ask_to_answer(live_server, browser):
         tags=["hops"],
     )  # fmt: skip
     evidence.refresh()
-    context, browser_page = _signed_in(browser, live_server, "asker@example.org")
+    context, browser_page = signed_in_page(browser, live_server, "asker@example.org")
     page = browser_page.page
     page.goto(f"{live_server.url}/members/hana/")
     expect(page.get_by_text("Knows about")).to_be_visible()
