@@ -170,8 +170,13 @@ def _member_record(member: User, archive_id: int, avatars: dict[str, FieldFile])
             key=lambda a: a["slug"],
         )
     by_kind: dict[str, list[str]] = defaultdict(list)
+    levels: dict[str, str] = {}
     for member_skill in member.member_skills.all():
         by_kind[member_skill.kind].append(member_skill.skill.name)
+        if member_skill.kind == "skill" and member_skill.level:
+            levels[member_skill.skill.name] = member_skill.level
+    if "skills" in shown and levels:
+        record["skill_levels"] = dict(sorted(levels.items()))
     for kind, name in (
         ("skill", "skills"),
         ("interest", "interests"),

@@ -344,7 +344,21 @@ class _Loader:
                     except ValidationError as error:
                         raise ArchiveError(f"{self.where}: {error.messages[0]}") from error
                     terms[skill.pk] = skill
-                skills += [MemberSkill(member=member, skill=s, kind=kind) for s in terms.values()]
+                levels = record.get("skill_levels") or {}
+                if kind != MemberSkill.Kind.SKILL:
+                    levels = {}
+                elif not isinstance(levels, dict):
+                    raise ArchiveError(f"{self.where}: skill_levels must map skills to levels.")
+                for term, level in levels.items():
+                    if level not in MemberSkill.Level.values:
+                        raise ArchiveError(f"{self.where}: {level!r} is not a skill level.")
+                    if term not in (record.get(name) or ()):
+                        raise ArchiveError(f"{self.where}: a level for {term!r}, not a skill.")
+                named = {skill_for_name(str(term)).pk: level for term, level in levels.items()}
+                skills += [
+                    MemberSkill(member=member, skill=s, kind=kind, level=named.get(s.pk, ""))
+                    for s in terms.values()
+                ]
         MemberLanguage.objects.bulk_create(languages, batch_size=CHUNK)
         Affiliation.objects.bulk_create(affiliations, batch_size=CHUNK)
         MemberSkill.objects.bulk_create(skills, batch_size=CHUNK)

@@ -72,6 +72,7 @@ def _community() -> dict[str, Any]:
     MemberLanguage.objects.bulk_create([MemberLanguage(member=ada, code=c) for c in ("fr", "en")])
     accounts.avatar_set(actor=ada, member=ada, upload=io.BytesIO(png_bytes((300, 200))))
     accounts.skills_set(actor=ada, member=ada, kind=MemberSkill.Kind.SKILL, names=["Houblon"])
+    MemberSkill.objects.filter(member=ada, kind=MemberSkill.Kind.SKILL).update(level="expert")
     accounts.skills_set(actor=ada, member=ada, kind=MemberSkill.Kind.INTEREST, names=["Levures"])
     bob.bio, bob.field_visibility = SECRET_BIO, {"bio": Visibility.PRIVATE}
     bob.save()
@@ -218,6 +219,10 @@ def test_an_exported_community_imported_into_an_empty_instance_exports_the_same(
     export(imported.community, second)
     again = _entries(second)
     assert sorted(again) == sorted(exported)
+    # Skill levels travel with the skills.
+    assert MemberSkill.objects.get(kind=MemberSkill.Kind.SKILL, skill__name="Houblon").level == (
+        "expert"
+    )
     for name, content in exported.items():
         if name != MANIFEST:
             assert again[name] == content, name
