@@ -180,7 +180,8 @@ def _adjust(tokens: list[Token]) -> None:
             if match:
                 token.attrSet("class", f"align-{match.group(1)}")
         if token.type == "fence" and token.info:
-            token.info = token.info.split()[0]
+            # The language is the info string's first word; "``` " has none.
+            token.info = next(iter(token.info.split()), "")
 
 
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:

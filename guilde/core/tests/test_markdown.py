@@ -113,6 +113,12 @@ def test_what_members_need_survives():
     assert problems_in(html) == []
 
 
+def test_a_code_fence_whose_info_is_only_spaces_is_plain_code():
+    # Found by the random markup test: "``` " once failed the whole rendering.
+    assert "<pre" in render("``` \nx = 1\n```").html
+    assert "<pre" in render("``` ").html
+
+
 def test_images_only_from_the_platforms_uploads():
     ours = "/uploads/12345678-1234-1234-1234-123456789012/a.webp"
     html = render(f"![tracker](https://evil.example/pixel.png) ![ours]({ours})").html
