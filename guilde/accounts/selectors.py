@@ -215,13 +215,15 @@ def member_queryset(
 
     Filtering on a hidden field would reveal it ("who has skill X?"), so each filter also
     requires the field to be visible to the viewer. ``time_zones``: members in one of them.
+    Each value condition comes before its visibility condition: the database then reads a
+    member's visibility settings only for the members the value matched.
     """
     members = User.objects.real()
     if search:
         members = members.filter(Q(username__icontains=search) | Q(display_name__icontains=search))
     if organisation:
-        members = members.filter(
-            visible_q(viewer, "organisations"), affiliations__organisation__slug=organisation
+        members = members.filter(affiliations__organisation__slug=organisation).filter(
+            visible_q(viewer, "organisations")
         )
     for slug, kind, field_name in (
         (skill, MemberSkill.Kind.SKILL, "skills"),
@@ -229,19 +231,22 @@ def member_queryset(
     ):
         if slug:
             members = members.filter(
-                visible_q(viewer, field_name),
-                pk__in=MemberSkill.objects.filter(kind=kind, skill__slug=slug).values("member_id"),
-            )
+                pk__in=MemberSkill.objects.filter(kind=kind, skill__slug=slug).values("member_id")
+            ).filter(visible_q(viewer, field_name))
     if language:
-        members = members.filter(visible_q(viewer, "languages"), spoken_languages__code=language)
+        members = members.filter(spoken_languages__code=language).filter(
+            visible_q(viewer, "languages")
+        )
     if time_zones is not None:
-        members = members.filter(visible_q(viewer, "time_zone"), time_zone__in=time_zones)
+        members = members.filter(time_zone__in=time_zones).filter(visible_q(viewer, "time_zone"))
     if open_to_questions is not None:
-        members = members.filter(
-            visible_q(viewer, "availability"), open_to_questions=open_to_questions
+        members = members.filter(open_to_questions=open_to_questions).filter(
+            visible_q(viewer, "availability")
         )
     if open_to_mentor is not None:
-        members = members.filter(visible_q(viewer, "availability"), open_to_mentor=open_to_mentor)
+        members = members.filter(open_to_mentor=open_to_mentor).filter(
+            visible_q(viewer, "availability")
+        )
     return with_profile_relations(members)
 
 

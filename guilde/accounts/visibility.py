@@ -9,7 +9,7 @@ which apply the same rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +19,9 @@ from django.db.models import Q, QuerySet
 from guilde.accounts.models import VISIBLE_FIELDS, User, Visibility
 
 Viewer = User | AnonymousUser
-# resolver(viewer) -> a queryset of the ids of members who share a community with viewer
-SharedMembersResolver = Callable[[User], "QuerySet[Any, int]"]
+# resolver(viewer, among) -> a queryset of the ids of members who share a community with
+# viewer (only those in ``among``, when given: a short list is answered from it)
+SharedMembersResolver = Callable[[User, "Collection[int] | None"], "QuerySet[Any, int]"]
 _resolvers: list[SharedMembersResolver] = []
 
 
@@ -35,7 +36,7 @@ def shared_member_ids_query(viewer: Viewer) -> Q:
         return Q(pk__in=[])
     condition = Q(pk__in=[])
     for resolver in _resolvers:
-        condition |= Q(pk__in=resolver(viewer))
+        condition |= Q(pk__in=resolver(viewer, None))
     return condition
 
 
@@ -43,11 +44,10 @@ def shared_member_ids(viewer: Viewer, owner_ids: set[int]) -> set[int]:
     """Which of ``owner_ids`` share a community with ``viewer`` (one query)."""
     if not owner_ids or not viewer.is_authenticated or not _resolvers:
         return set()
-    return set(
-        User.objects.filter(shared_member_ids_query(viewer), pk__in=owner_ids).values_list(
-            "pk", flat=True
-        )
-    )
+    found: set[int] = set()
+    for resolver in _resolvers:
+        found.update(resolver(viewer, owner_ids))
+    return found
 
 
 def _level_q(field_name: str, level: Visibility) -> Q:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,8 +196,11 @@ def coordinators(community: Community) -> list[Membership]:
     return list(membership_queryset(community).filter(role=Membership.Role.COORDINATOR))
 
 
-def members_sharing_a_community(viewer: User) -> QuerySet[Membership, int]:
-    """Ids of members who share at least one community with ``viewer`` (both active)."""
+def members_sharing_a_community(
+    viewer: User, among: Collection[int] | None = None
+) -> QuerySet[Membership, int]:
+    """Ids of members who share at least one community with ``viewer`` (both active);
+    of ``among`` only, when given."""
     viewer_communities = (
         Membership.objects.filter(member_id=viewer.pk, status=Membership.Status.ACTIVE)
         .exclude(community__status=Community.Status.DELETED)
@@ -204,9 +208,12 @@ def members_sharing_a_community(viewer: User) -> QuerySet[Membership, int]:
     )
     # Memberships alone (no join with the members' table): half the time on a large
     # instance, as a condition's subquery.
-    return Membership.objects.filter(
+    found = Membership.objects.filter(
         community_id__in=viewer_communities, status=Membership.Status.ACTIVE
-    ).values_list("member_id", flat=True)
+    )
+    if among is not None:
+        found = found.filter(member_id__in=list(among))
+    return found.values_list("member_id", flat=True)
 
 
 def communities_to_discover(*, viewer: Any, excluding: list[int], limit: int) -> list[Community]:

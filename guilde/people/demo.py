@@ -13,7 +13,7 @@ from guilde.communities.models import Community, Membership
 from guilde.discussions import services as discussions
 from guilde.discussions.models import Thread
 from guilde.people import evidence, selectors, services
-from guilde.people.models import AnswerRequest, Endorsement, TopicEvidence
+from guilde.people.models import AnswerRequest, Endorsement
 
 LEVELS = [MemberSkill.Level.EXPERT, MemberSkill.Level.PRACTISING, MemberSkill.Level.LEARNING]
 
@@ -77,7 +77,7 @@ def _open_question() -> None:
     community = Community.objects.filter(slug="service-design").first()
     if community is None or not community.tags.filter(slug="user-research").exists():
         return
-    knowers = TopicEvidence.objects.filter(tag__community=community).values("member_id")
+    knowers = evidence.topics().filter(tag__community=community).values("member_id")
     asker = (
         User.objects.real()
         .filter(memberships__community=community, memberships__status=Membership.Status.ACTIVE)

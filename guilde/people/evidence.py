@@ -20,8 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Model
+from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 
 from guilde.communities.models import Community, Tag
@@ -69,13 +68,23 @@ class _Sums:
 
 
 def _write(model: type[Model], rows: Iterable[Model]) -> None:
-    """Insert ``rows`` a batch at a time (bulk_create would hold them all in memory)."""
+    """Insert ``rows`` a batch at a time, each batch its own short transaction: writers
+    elsewhere never wait long (bulk_create of all would also hold them all in memory)."""
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, BATCH)):
         model._default_manager.bulk_create(batch)
 
 
-@transaction.atomic
+def current() -> EvidenceSnapshot | None:
+    """The latest complete snapshot, the one pages read."""
+    return EvidenceSnapshot.objects.filter(complete=True).order_by("-computed_at", "-pk").first()
+
+
+def topics() -> QuerySet[TopicEvidence]:
+    """The current snapshot's evidence per member and tag (none before the first)."""
+    return TopicEvidence.objects.filter(snapshot=current())
+
+
 def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
     """Recompute the stored evidence of every community as of ``as_of`` (now)."""
     as_of = as_of or timezone.now()
@@ -112,13 +121,17 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
     ):
         questions[community] = count
     tagged = Counter(tag for tags in asked.values() for tag in tags)
-    ActivityEvidence.objects.all().delete()
-    TopicEvidence.objects.all().delete()
-    EvidenceSnapshot.objects.all().delete()
+    snapshot = EvidenceSnapshot.objects.create(
+        computed_at=as_of,
+        questions={str(k): v for k, v in questions.items()},
+        tagged={str(k): v for k, v in tagged.items()},
+    )
     _write(
         ActivityEvidence,
         (
-            ActivityEvidence(member_id=member, community_id=community, **sums.fields())
+            ActivityEvidence(
+                snapshot=snapshot, member_id=member, community_id=community, **sums.fields()
+            )
             for (member, community), sums in activity.items()
         ),
     )
@@ -129,6 +142,7 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
         TopicEvidence,
         (
             TopicEvidence(
+                snapshot=snapshot,
                 member_id=member,
                 tag_id=tag,
                 community_id=community_of[tag],
@@ -138,11 +152,22 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
             for (member, tag), sums in topics.items()
         ),
     )
-    return EvidenceSnapshot.objects.create(
-        computed_at=as_of,
-        questions={str(k): v for k, v in questions.items()},
-        tagged={str(k): v for k, v in tagged.items()},
-    )
+    EvidenceSnapshot.objects.filter(pk=snapshot.pk).update(complete=True)
+    snapshot.complete = True
+    _forget_older(snapshot)
+    return snapshot
+
+
+def _forget_older(kept: EvidenceSnapshot) -> None:
+    """Delete the snapshots computed before ``kept`` (complete, or left incomplete by a
+    refresh that failed), their rows a batch at a time."""
+    older = EvidenceSnapshot.objects.filter(computed_at__lte=kept.computed_at).exclude(pk=kept.pk)
+    for old in older.values_list("pk", flat=True):
+        for model in (TopicEvidence, ActivityEvidence):
+            rows = model._default_manager.filter(snapshot_id=old)
+            while ids := list(rows.values_list("pk", flat=True)[:BATCH]):
+                model._default_manager.filter(pk__in=ids).delete()
+        EvidenceSnapshot.objects.filter(pk=old).delete()
 
 
 def ranked(
@@ -160,7 +185,7 @@ def ranked(
     alone and the topic's tags there. In one community, exactly ``experts``' ranking at
     the refresh. Every member with evidence on the topic is scored from one table; the
     best few (and the members endorsed on the topic) are then read in full."""
-    snapshot = EvidenceSnapshot.objects.order_by("-computed_at").first()
+    snapshot = current()
     topic = set(tags)
     if snapshot is None or not topic:
         return []
@@ -179,7 +204,7 @@ def ranked(
     scores: dict[int, float] = {}
     counted: set[tuple[int, int]] = set()
     rows = (
-        TopicEvidence.objects.filter(tag_id__in=tag_community)
+        TopicEvidence.objects.filter(snapshot=snapshot, tag_id__in=tag_community)
         .exclude(member_id__in=excluded)
         .values_list("member_id", "tag_id", "community_id", "strength", "activity")
     )
@@ -192,7 +217,7 @@ def ranked(
     best = sorted(scores, key=lambda member: -scores[member])
     # Equal scores are ordered by the last answer, read with the details: take a margin.
     candidates = set(best if limit is None else best[: limit * 3]) | set(endorsed)
-    found = _evidence_of(candidates, tag_community, weight)
+    found = _evidence_of(snapshot, candidates, tag_community, weight)
     for member, count in endorsed.items():
         expert = found.setdefault(member, Expert(member))
         expert.endorsements = count
@@ -212,7 +237,10 @@ def _weights(snapshot: EvidenceSnapshot, tag_community: dict[int, int]) -> dict[
 
 
 def _evidence_of(
-    members: set[int], tag_community: dict[int, int], weight: dict[int, float]
+    snapshot: EvidenceSnapshot,
+    members: set[int],
+    tag_community: dict[int, int],
+    weight: dict[int, float],
 ) -> dict[int, Expert]:
     """The stored evidence of ``members`` on the topic's tags and in the communities where
     they have some: their score and figures."""
@@ -221,7 +249,7 @@ def _evidence_of(
         return found
     where: set[tuple[int, int]] = set()
     on_topic = TopicEvidence.objects.filter(
-        member_id__in=members, tag_id__in=tag_community
+        snapshot=snapshot, member_id__in=members, tag_id__in=tag_community
     ).values_list("member_id", "tag_id", "community_id", "answers", "articles", "strength")
     for member, tag, community, answers, articles, strength in on_topic:
         expert = found.setdefault(member, Expert(member))
@@ -232,6 +260,7 @@ def _evidence_of(
         if articles:
             expert.articles_on_topic[tag] = articles
     activity = ActivityEvidence.objects.filter(
+        snapshot=snapshot,
         member_id__in={member for member, _c in where},
         community_id__in={community for _m, community in where},
     ).values_list(

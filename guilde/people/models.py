@@ -142,6 +142,9 @@ class EvidenceSnapshot(models.Model):
     with that tag)."""
 
     computed_at = models.DateTimeField(_("computed at"))
+    # Rows are written in many short transactions (writers must not wait for a whole
+    # refresh); readers use the latest complete snapshot.
+    complete = models.BooleanField(_("complete"), default=False)
     questions = models.JSONField(_("questions per community"), default=dict)
     tagged = models.JSONField(_("questions per tag"), default=dict)
 
@@ -157,6 +160,7 @@ class Evidence(models.Model):
     """Sums over answers and articles: ``strength`` adds their quality × recency
     (guilde.people.expertise)."""
 
+    snapshot = models.ForeignKey(EvidenceSnapshot, on_delete=models.CASCADE, related_name="+")
     answers = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     upvotes = models.PositiveIntegerField(default=0)
@@ -180,9 +184,11 @@ class ActivityEvidence(Evidence):
         verbose_name = _("activity evidence")
         verbose_name_plural = _("activity evidence")
         constraints = [
-            models.UniqueConstraint(fields=["community", "member"], name="activity_evidence_once")
+            models.UniqueConstraint(
+                fields=["snapshot", "community", "member"], name="activity_evidence_once"
+            )
         ]
-        indexes = [models.Index(fields=["member"], name="activity_evidence_member_idx")]
+        indexes = [models.Index(fields=["snapshot", "member"], name="activity_evidence_member_idx")]
 
     def __str__(self) -> str:
         return f"{self.member_id} in {self.community_id}"
@@ -202,9 +208,11 @@ class TopicEvidence(Evidence):
         verbose_name = _("topic evidence")
         verbose_name_plural = _("topic evidence")
         constraints = [
-            models.UniqueConstraint(fields=["tag", "member"], name="topic_evidence_once")
+            models.UniqueConstraint(
+                fields=["snapshot", "tag", "member"], name="topic_evidence_once"
+            )
         ]
-        indexes = [models.Index(fields=["member"], name="topic_evidence_member_idx")]
+        indexes = [models.Index(fields=["snapshot", "member"], name="topic_evidence_member_idx")]
 
     def __str__(self) -> str:
         return f"{self.member_id} on {self.tag_id}"

@@ -12,8 +12,9 @@ from django.db.models import Count, Prefetch
 
 from guilde.accounts.models import MemberSkill, User
 from guilde.accounts.visibility import VisibilityContext
+from guilde.people import evidence
 from guilde.people.directory import blocked_either_way
-from guilde.people.models import Endorsement, Follow, HiddenTopic, TopicEvidence
+from guilde.people.models import Endorsement, Follow, HiddenTopic
 from guilde.search.selectors import community_rights
 
 TOPICS_SHOWN = 12
@@ -65,16 +66,20 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
     hidden = set(HiddenTopic.objects.filter(member=member).values_list("slug", flat=True))
     is_self = viewer.is_authenticated and viewer.pk == member.pk
     found: dict[str, Topic] = {}
-    rows = TopicEvidence.objects.filter(member=member, tag__community_id__in=readable).values_list(
-        "tag__slug",
-        "tag__name",
-        "answers",
-        "accepted",
-        "upvotes",
-        "articles",
-        "verified",
-        "strength",
-        "last_at",
+    rows = (
+        evidence.topics()
+        .filter(member=member, tag__community_id__in=readable)
+        .values_list(
+            "tag__slug",
+            "tag__name",
+            "answers",
+            "accepted",
+            "upvotes",
+            "articles",
+            "verified",
+            "strength",
+            "last_at",
+        )
     )
     for slug, name, answers, accepted, upvotes, articles, verified, strength, last_at in rows:
         if slug in hidden and not is_self:

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from guilde.accounts.models import Affiliation, MemberSkill, User
 from guilde.accounts.visibility import visible_q
 from guilde.communities.models import Community, Membership
+from guilde.people import evidence
 from guilde.people.directory import blocked_either_way
-from guilde.people.models import Follow, HiddenTopic, PeoplePreferences, TopicEvidence
+from guilde.people.models import Follow, HiddenTopic, PeoplePreferences
 
 PER_REASON = 3
 LIMIT = 10
@@ -79,9 +80,8 @@ def people_to_meet(*, viewer: User, limit: int = LIMIT) -> list[Recommendation]:
             teach[member_id].add(name)
         hidden = set(HiddenTopic.objects.filter(slug__in=wanted).values_list("member_id", "slug"))
         for member_id, slug, name in (
-            TopicEvidence.objects.filter(
-                tag__slug__in=wanted, tag__community_id__in=mine, member__in=pool
-            )
+            evidence.topics()
+            .filter(tag__slug__in=wanted, tag__community_id__in=mine, member__in=pool)
             .order_by("-strength")
             .values_list("member_id", "tag__slug", "tag__name")[:200]
         ):

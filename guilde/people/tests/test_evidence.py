@@ -17,7 +17,7 @@ from guilde.discussions.models import Post, Thread
 from guilde.knowledge import services as knowledge
 from guilde.people import evidence, services
 from guilde.people.expertise import experts
-from guilde.people.models import Endorsement
+from guilde.people.models import Endorsement, EvidenceSnapshot, TopicEvidence
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,17 @@ def test_across_communities_the_scores_of_each_add_up(brewers):
         for e in experts(communities=[community.pk], tags=tags)
         if e.member_id == people[0].pk
     )
+
+
+def test_pages_read_the_latest_complete_snapshot_and_a_refresh_forgets_the_others(brewers):
+    community, _people = brewers
+    hops = Tag.objects.get(slug="hops").pk
+    first = evidence.refresh()
+    # A refresh under way (its rows not all written) is not read.
+    EvidenceSnapshot.objects.create(computed_at=first.computed_at + timedelta(microseconds=1))
+    assert evidence.current() == first
+    assert evidence.ranked(communities=[community.pk], tags=[hops])
+    second = evidence.refresh()
+    assert list(EvidenceSnapshot.objects.all()) == [second]
+    assert TopicEvidence.objects.exclude(snapshot=second).count() == 0
+    assert evidence.topics().count() == TopicEvidence.objects.count() > 0
