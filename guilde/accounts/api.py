@@ -27,7 +27,8 @@ from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
 router = Router(tags=["members"])
 
 
-def _member(request: HttpRequest) -> User:
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in member making ``request`` (every app's API), or a 401."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise HttpError(401, "Sign in first.")
@@ -206,13 +207,13 @@ def profiles_page(request: HttpRequest, members: Any, params: PageParams) -> dic
 @router.get("/me", response=MeOut, auth=member_auth, tags=["me"])
 def me(request: HttpRequest) -> dict[str, Any]:
     """The caller's own profile, with every field and its visibility."""
-    return _me_out(_member(request))
+    return _me_out(signed_in(request))
 
 
 @router.patch("/me", response=MeOut, auth=member_auth, tags=["me"])
 def me_update(request: HttpRequest, changes: MeIn) -> dict[str, Any]:
     """Change the caller's profile; fields left out keep their value."""
-    member = _member(request)
+    member = signed_in(request)
     given = changes.model_dump(exclude_unset=True)
     current = _me_out(member)
     try:
@@ -257,7 +258,7 @@ def member_claim(request: HttpRequest, username: str, claim: ClaimIn) -> dict[st
     placeholder = get_object_or_404(User, username=username, is_placeholder=True)
     try:
         result = services.claim_request(
-            claimant=_member(request), placeholder=placeholder, message=claim.message
+            claimant=signed_in(request), placeholder=placeholder, message=claim.message
         )
     except DjangoValidationError as error:
         raise _invalid(error) from error
@@ -280,7 +281,7 @@ def organisation_list(request: HttpRequest, page: Query[PageParams]) -> dict[str
 def organisation_create(request: HttpRequest, data: OrganisationIn) -> Status[Any]:
     try:
         created = services.organisation_create(
-            actor=_member(request),
+            actor=signed_in(request),
             name=data.name,
             website=data.website,
             description=data.description,
@@ -326,12 +327,12 @@ def skill_list(request: HttpRequest, filters: Query[SkillFilters]) -> Any:
 
 @router.get("/me/tokens", response=list[TokenOut], auth=session_only_auth, tags=["me"])
 def token_list(request: HttpRequest) -> Any:
-    return list(selectors.token_list(member=_member(request)))
+    return list(selectors.token_list(member=signed_in(request)))
 
 
 @router.post("/me/tokens", response={201: TokenCreated}, auth=session_only_auth, tags=["me"])
 def token_create(request: HttpRequest, data: TokenIn) -> Status[dict[str, Any]]:
-    member = _member(request)
+    member = signed_in(request)
     expires = timedelta(days=data.expires_in_days) if data.expires_in_days else None
     try:
         token, plain = services.token_create(
@@ -344,7 +345,7 @@ def token_create(request: HttpRequest, data: TokenIn) -> Status[dict[str, Any]]:
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, auth=session_only_auth, tags=["me"])
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    member = _member(request)
+    member = signed_in(request)
     token = get_object_or_404(PersonalAccessToken, pk=token_id, member=member)
     services.token_revoke(actor=member, token=token)
     return Status(204, None)
@@ -355,11 +356,11 @@ def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
 
 @router.get("/me/data-exports", response=list[ExportOut], auth=member_auth, tags=["me"])
 def export_list(request: HttpRequest) -> Any:
-    return list(DataExport.objects.filter(member=_member(request))[:20])
+    return list(DataExport.objects.filter(member=signed_in(request))[:20])
 
 
 @router.post("/me/data-exports", response={202: ExportOut}, auth=member_auth, tags=["me"])
 def export_request(request: HttpRequest) -> Status[DataExport]:
     """Ask for a copy of all your data; a link is e-mailed when it is ready."""
-    member = _member(request)
+    member = signed_in(request)
     return Status(202, member_rights.export_request(actor=member, member=member))

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from guilde.accounts.api import signed_in
 from guilde.accounts.models import Organisation, User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -26,12 +27,6 @@ VisibilityLiteral = Literal["public", "private", "hidden"]
 JoinPolicyLiteral = Literal["open", "approval", "invitation"]
 RoleLiteral = Literal["coordinator", "moderator", "member"]
 LanguageLiteral = Literal["en", "fr"]
-
-
-def _member(request: HttpRequest) -> User:
-    if not isinstance(request.user, User) or not request.user.is_authenticated:
-        raise HttpError(401, "Sign in first.")
-    return request.user
 
 
 def _invalid(error: DjangoValidationError) -> HttpError:
@@ -231,7 +226,7 @@ def community_list(
 def community_create(request: HttpRequest, data: CommunityIn) -> Status[dict[str, Any]]:
     try:
         community = services.community_create(
-            actor=_member(request),
+            actor=signed_in(request),
             name=data.name,
             domain=data.domain,
             description=data.description,
@@ -266,7 +261,7 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
         )
     try:
         services.community_update(
-            actor=_member(request),
+            actor=signed_in(request),
             community=community,
             name=given.get("name") or community.name,
             domain=given.get("domain") or community.domain,
@@ -285,7 +280,7 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
             related=list(related),
         )
         services.moderation_settings_set(
-            actor=_member(request),
+            actor=signed_in(request),
             community=community,
             flag_threshold=community.flag_threshold
             if given.get("flag_threshold") is None
@@ -295,7 +290,7 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
             else given["review_first_posts"],
         )
         services.knowledge_settings_set(
-            actor=_member(request),
+            actor=signed_in(request),
             community=community,
             verification_days=given.get("verification_days") or community.verification_days,
             review_article_changes=community.review_article_changes
@@ -310,14 +305,14 @@ def community_update(request: HttpRequest, slug: str, changes: CommunityPatch) -
 @router.post("/communities/{slug}/archive", response=CommunityOut, auth=member_auth)
 def community_archive(request: HttpRequest, slug: str) -> dict[str, Any]:
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
-    services.community_archive(actor=_member(request), community=community)
+    services.community_archive(actor=signed_in(request), community=community)
     return _detail(request, selectors.community_get(viewer=request.user, slug=slug))
 
 
 @router.post("/communities/{slug}/restore", response=CommunityOut, auth=member_auth)
 def community_restore(request: HttpRequest, slug: str) -> dict[str, Any]:
     community = selectors.community_get(viewer=request.user, slug=slug, action="restore")
-    services.community_restore(actor=_member(request), community=community)
+    services.community_restore(actor=signed_in(request), community=community)
     return _detail(request, selectors.community_get(viewer=request.user, slug=slug))
 
 
@@ -349,7 +344,7 @@ def community_join(request: HttpRequest, slug: str, data: JoinIn) -> Membership:
     community = selectors.community_get(viewer=request.user, slug=slug)
     try:
         return services.membership_join(
-            actor=_member(request), community=community, message=data.message
+            actor=signed_in(request), community=community, message=data.message
         )
     except DjangoValidationError as error:
         raise _invalid(error) from error
@@ -360,7 +355,9 @@ def community_leave(request: HttpRequest, slug: str, data: LeaveIn) -> Status[No
     community = selectors.community_get(viewer=request.user, slug=slug, action="leave")
     successor = get_object_or_404(User, username=data.successor) if data.successor else None
     try:
-        services.membership_leave(actor=_member(request), community=community, successor=successor)
+        services.membership_leave(
+            actor=signed_in(request), community=community, successor=successor
+        )
     except DjangoValidationError as error:
         raise HttpError(409, "; ".join(error.messages)) from error
     return Status(204, None)
@@ -387,7 +384,7 @@ def community_requests(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 def community_request_approve(request: HttpRequest, slug: str, username: str) -> Membership | None:
     community = selectors.community_get(viewer=request.user, slug=slug, action="moderate")
     return services.membership_decide(
-        actor=_member(request),
+        actor=signed_in(request),
         membership=selectors.membership_for(community, username, status=Membership.Status.PENDING),
         approve=True,
     )
@@ -399,7 +396,7 @@ def community_request_approve(request: HttpRequest, slug: str, username: str) ->
 def community_request_decline(request: HttpRequest, slug: str, username: str) -> Status[None]:
     community = selectors.community_get(viewer=request.user, slug=slug, action="moderate")
     services.membership_decide(
-        actor=_member(request),
+        actor=signed_in(request),
         membership=selectors.membership_for(community, username, status=Membership.Status.PENDING),
         approve=False,
     )
@@ -413,7 +410,7 @@ def community_member_role(
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
     try:
         return services.membership_set_role(
-            actor=_member(request),
+            actor=signed_in(request),
             membership=selectors.membership_for(
                 community, username, status=Membership.Status.ACTIVE
             ),
@@ -429,7 +426,7 @@ def community_member_remove(request: HttpRequest, slug: str, username: str) -> S
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
     try:
         services.membership_remove(
-            actor=_member(request),
+            actor=signed_in(request),
             membership=selectors.membership_for(
                 community, username, status=Membership.Status.ACTIVE
             ),
@@ -445,7 +442,7 @@ def community_invite(request: HttpRequest, slug: str, data: InvitationIn) -> Sta
     community = selectors.community_get(viewer=request.user, slug=slug, action="manage")
     try:
         invitation = services.invitation_create(
-            actor=_member(request), community=community, email=data.email, role=data.role
+            actor=signed_in(request), community=community, email=data.email, role=data.role
         )
     except DjangoValidationError as error:
         raise _invalid(error) from error

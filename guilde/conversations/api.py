@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from guilde.accounts.api import signed_in
 from guilde.accounts.models import Block, User
 from guilde.api.auth import member_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -18,12 +19,6 @@ from guilde.conversations import selectors, services
 from guilde.conversations.models import Conversation, Message
 
 router = Router(tags=["direct messages"])
-
-
-def _member(request: HttpRequest) -> User:
-    if not isinstance(request.user, User) or not request.user.is_authenticated:
-        raise HttpError(401, "Sign in first.")
-    return request.user
 
 
 class ConversationOut(Schema):
@@ -79,7 +74,7 @@ def _refused(error: Exception) -> HttpError:
 
 @router.get("/me/conversations", response=CursorPage[ConversationOut], auth=member_auth)
 def conversation_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
-    member = _member(request)
+    member = signed_in(request)
     result = paginate_queryset(
         request, selectors.conversation_list(viewer=member), page, ordering=("-id",)
     )
@@ -88,7 +83,7 @@ def conversation_list(request: HttpRequest, page: Query[PageParams]) -> dict[str
 
 @router.post("/me/conversations", response={201: ConversationOut}, auth=member_auth)
 def conversation_start(request: HttpRequest, data: ConversationIn) -> Status[dict[str, Any]]:
-    member = _member(request)
+    member = signed_in(request)
     recipients = list(User.objects.real().filter(username__in=data.to))
     if len(recipients) != len(set(data.to)):
         raise HttpError(422, "Unknown members among the recipients.")
@@ -110,7 +105,7 @@ def conversation_start(request: HttpRequest, data: ConversationIn) -> Status[dic
 def message_list(
     request: HttpRequest, conversation_id: int, page: Query[PageParams]
 ) -> dict[str, Any]:
-    member = _member(request)
+    member = signed_in(request)
     conversation = selectors.conversation_get(viewer=member, pk=conversation_id)
     messages = Message.objects.filter(conversation=conversation).select_related("author")
     result = paginate_queryset(request, messages, page, ordering=("id",))
@@ -136,7 +131,7 @@ def message_list(
 def message_send(
     request: HttpRequest, conversation_id: int, data: MessageIn
 ) -> Status[dict[str, Any]]:
-    member = _member(request)
+    member = signed_in(request)
     conversation = selectors.conversation_get(viewer=member, pk=conversation_id)
     try:
         message = services.message_send(sender=member, conversation=conversation, body=data.body)
@@ -156,7 +151,7 @@ def message_send(
 
 @router.post("/me/conversations/{conversation_id}/leave", response={204: None}, auth=member_auth)
 def conversation_leave(request: HttpRequest, conversation_id: int) -> Status[None]:
-    member = _member(request)
+    member = signed_in(request)
     services.conversation_leave(
         member=member, conversation=selectors.conversation_get(viewer=member, pk=conversation_id)
     )
@@ -165,7 +160,7 @@ def conversation_leave(request: HttpRequest, conversation_id: int) -> Status[Non
 
 @router.post("/me/messages/{message_id}/report", response={201: None}, auth=member_auth)
 def message_report(request: HttpRequest, message_id: int, data: ReportIn) -> Status[None]:
-    member = _member(request)
+    member = signed_in(request)
     message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
     selectors.conversation_get(viewer=member, pk=message.conversation_id)
     services.message_report(reporter=member, message=message, reason=data.reason)
@@ -176,13 +171,13 @@ def message_report(request: HttpRequest, message_id: int, data: ReportIn) -> Sta
 def block_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {"username": b.blocked.username, "since": b.created_at}
-        for b in Block.objects.filter(blocker=_member(request)).select_related("blocked")
+        for b in Block.objects.filter(blocker=signed_in(request)).select_related("blocked")
     ]
 
 
 @router.put("/me/blocks/{username}", response={204: None}, auth=member_auth, tags=["members"])
 def block_add(request: HttpRequest, username: str) -> Status[None]:
-    member = _member(request)
+    member = signed_in(request)
     other = get_object_or_404(User.objects.real(), username=username)
     try:
         services.block_set(blocker=member, blocked=other, on=True)
@@ -193,7 +188,7 @@ def block_add(request: HttpRequest, username: str) -> Status[None]:
 
 @router.delete("/me/blocks/{username}", response={204: None}, auth=member_auth, tags=["members"])
 def block_remove(request: HttpRequest, username: str) -> Status[None]:
-    member = _member(request)
+    member = signed_in(request)
     other = get_object_or_404(User, username=username)
     services.block_set(blocker=member, blocked=other, on=False)
     return Status(204, None)

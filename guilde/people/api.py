@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guilde.accounts.api import MemberOut, profiles_page
+from guilde.accounts.api import MemberOut, profiles_page, signed_in
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams
@@ -100,13 +100,6 @@ def experts(request: HttpRequest, q: str, community: str = "") -> dict[str, Any]
 
 
 # Expertise, endorsements, follows, recommendations, requests to answer ------------------
-
-
-def _member(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_authenticated:
-        raise HttpError(401, "Sign in first.")
-    return user
 
 
 @contextmanager
@@ -203,7 +196,7 @@ def endorsement_give(request: HttpRequest, username: str, skill: str) -> Status[
     """Endorse a skill the member declared ("I have seen them do this"; once)."""
     with _refusals():
         services.endorse(
-            actor=_member(request), member=selectors.member_named(username), skill_slug=skill
+            actor=signed_in(request), member=selectors.member_named(username), skill_slug=skill
         )
     return Status(204, None)
 
@@ -215,7 +208,7 @@ def endorsement_give(request: HttpRequest, username: str, skill: str) -> Status[
 )
 def endorsement_withdraw(request: HttpRequest, username: str, skill: str) -> Status[None]:
     services.endorsement_withdraw(
-        actor=_member(request), member=selectors.member_named(username), skill_slug=skill
+        actor=signed_in(request), member=selectors.member_named(username), skill_slug=skill
     )
     return Status(204, None)
 
@@ -224,13 +217,13 @@ def endorsement_withdraw(request: HttpRequest, username: str, skill: str) -> Sta
 def follow(request: HttpRequest, username: str) -> Status[None]:
     """Follow a member: their visible activity appears in your feed."""
     with _refusals():
-        services.follow(actor=_member(request), member=selectors.member_named(username))
+        services.follow(actor=signed_in(request), member=selectors.member_named(username))
     return Status(204, None)
 
 
 @router.delete("/members/{username}/follow", response={204: None}, auth=member_auth)
 def unfollow(request: HttpRequest, username: str) -> Status[None]:
-    services.unfollow(actor=_member(request), member=selectors.member_named(username))
+    services.unfollow(actor=signed_in(request), member=selectors.member_named(username))
     return Status(204, None)
 
 
@@ -251,13 +244,13 @@ def recommendations(request: HttpRequest) -> list[dict[str, Any]]:
     """People to meet in your communities, each with its reason."""
     return [
         {"username": r.member.username, "name": r.member.name, "kind": r.kind, "reason": r.reason}
-        for r in people_to_meet(viewer=_member(request))
+        for r in people_to_meet(viewer=signed_in(request))
     ]
 
 
 @router.get("/me/following", response=list[MemberRefOut], auth=member_auth, tags=["me"])
 def following(request: HttpRequest) -> list[dict[str, Any]]:
-    return [{"username": m.username, "name": m.name} for m in followed(viewer=_member(request))]
+    return [{"username": m.username, "name": m.name} for m in followed(viewer=signed_in(request))]
 
 
 class ActivityOut(Schema):
@@ -281,7 +274,7 @@ def my_feed(request: HttpRequest) -> list[dict[str, Any]]:
             "url": a.url,
             "community": a.community,
         }
-        for a in feed(viewer=_member(request))
+        for a in feed(viewer=signed_in(request))
     ]
 
 
@@ -309,14 +302,14 @@ def _preferences_out(member: User) -> dict[str, Any]:
 
 @router.get("/me/expertise-settings", response=PreferencesOut, auth=member_auth, tags=["me"])
 def preferences(request: HttpRequest) -> dict[str, Any]:
-    return _preferences_out(_member(request))
+    return _preferences_out(signed_in(request))
 
 
 @router.patch("/me/expertise-settings", response=PreferencesOut, auth=member_auth, tags=["me"])
 def preferences_update(request: HttpRequest, changes: PreferencesIn) -> dict[str, Any]:
     """Whether you are suggested to others (who knows, people who could answer, people to
     meet) and whether members may ask you to answer questions."""
-    member = _member(request)
+    member = signed_in(request)
     services.preferences_set(
         actor=member, suggest=changes.suggest, answer_requests=changes.answer_requests
     )
@@ -326,7 +319,7 @@ def preferences_update(request: HttpRequest, changes: PreferencesIn) -> dict[str
 @router.put("/me/hidden-topics/{topic}", response=PreferencesOut, auth=member_auth, tags=["me"])
 def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
     """Hide a topic (a tag's short name) from your profile and from suggestions."""
-    member = _member(request)
+    member = signed_in(request)
     with _refusals():
         services.topic_hide(actor=member, slug=topic)
     return _preferences_out(member)
@@ -334,7 +327,7 @@ def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
 
 @router.delete("/me/hidden-topics/{topic}", response=PreferencesOut, auth=member_auth, tags=["me"])
 def topic_show(request: HttpRequest, topic: str) -> dict[str, Any]:
-    member = _member(request)
+    member = signed_in(request)
     with _refusals():
         services.topic_hide(actor=member, slug=topic, hidden=False)
     return _preferences_out(member)
@@ -348,7 +341,7 @@ class LevelIn(Schema):
 def skill_level(request: HttpRequest, skill: str, data: LevelIn) -> Status[None]:
     """How far you are with a skill you declared."""
     with _refusals():
-        services.skill_level_set(actor=_member(request), skill_slug=skill, level=data.level)
+        services.skill_level_set(actor=signed_in(request), skill_slug=skill, level=data.level)
     return Status(204, None)
 
 
@@ -384,7 +377,7 @@ class AnswerRequestIn(Schema):
 def answer_request(request: HttpRequest, thread_id: int, data: AnswerRequestIn) -> Status[None]:
     """Ask a member to answer an open question: they are notified (once per question; a
     few a day; members can refuse requests)."""
-    member = _member(request)
+    member = signed_in(request)
     thread = thread_by_id(viewer=member, pk=thread_id)
     with _refusals():
         services.answer_request(

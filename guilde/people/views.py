@@ -4,6 +4,7 @@ organisation's members contribute."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
@@ -77,9 +78,9 @@ def member_expertise(request: HtmxHttpRequest, username: str) -> HttpResponse:
     return _expertise(request, selectors.member_named(username))
 
 
-def _act(request: HtmxHttpRequest, member: User, action: object) -> HttpResponse:
+def _act(request: HtmxHttpRequest, member: User, action: Callable[[], object]) -> HttpResponse:
     try:
-        action()  # type: ignore[operator]
+        action()
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     if request.htmx:
