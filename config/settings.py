@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guilde.search",
     "guilde.semantic",
     "guilde.people",
+    "guilde.events",
     "guilde.home",
     "guilde.api",
     "allauth",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("guilde.search.urls")),
     path("", include("guilde.semantic.urls")),
     path("", include("guilde.people.urls")),
+    path("", include("guilde.events.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

@@ -152,6 +152,14 @@ class User(AbstractUser):
         return self.name
 
     @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The member's time zone, or the site's when they have not chosen one."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    @property
     def name(self) -> str:
         """What others call this member."""
         if self.deleted_at is not None:

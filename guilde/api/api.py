@@ -136,6 +136,7 @@ api.add_router("/", "guilde.knowledge.api.router")
 api.add_router("/", "guilde.search.api.router")
 api.add_router("/", "guilde.semantic.api.router")
 api.add_router("/", "guilde.people.api.router")
+api.add_router("/", "guilde.events.api.router")
 
 
 class InstanceOut(Schema):

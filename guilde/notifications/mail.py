@@ -22,7 +22,9 @@ from django.utils.translation import override
 
 from guilde.accounts.models import User
 from guilde.communities.models import Membership
+from guilde.communities.selectors import with_viewer_membership
 from guilde.core.markdown import plain_text
+from guilde.core.permissions import can
 from guilde.discussions.models import ReadState, Thread
 from guilde.notifications import services
 from guilde.notifications.models import Frequency, Kind, Notification, NotificationSettings
@@ -98,6 +100,8 @@ def _item(notification: Notification) -> Item:
         )
     if post is not None and thread is not None:
         return Item(notification, thread.title, plain_text(post.body, limit=280), url)
+    if notification.kind == Kind.EVENT:
+        return Item(notification, "", "", url)  # its text names the event
     if thread is not None:
         return Item(notification, thread.title, "", url)
     if notification.community is not None:
@@ -114,6 +118,14 @@ def _still_visible(notification: Notification) -> bool:
             member_id=notification.recipient_id,
             left_at__isnull=True,
         ).exists()
+    if notification.kind == Kind.EVENT and notification.community is not None:
+        recipient = notification.recipient
+        with_viewer_membership([notification.community], recipient)
+        return (
+            recipient.is_active
+            and recipient.deleted_at is None
+            and can(recipient, "view", notification.community)
+        )
     return services.may_see(
         notification.recipient,
         thread=notification.thread,
@@ -167,7 +179,7 @@ def send_due_emails(now: datetime | None = None) -> int:
 
 
 def _subject(kind: str, items: list[Item]) -> str:
-    title = items[0].title
+    title = items[0].title or str(items[0].notification.data.get("label", ""))
     if kind == Kind.MENTION:
         return _("[Guilde] You were mentioned in “%(title)s”") % {"title": title}
     if kind in (Kind.REPLY, Kind.ANSWER, Kind.WATCHED_POST):

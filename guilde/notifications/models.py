@@ -86,6 +86,7 @@ class Kind(models.TextChoices):
     MODERATION = "moderation", _("Moderators' decisions about me or my posts")
     FLAG_OUTCOME = "flag_outcome", _("What became of my flags")
     KNOWLEDGE = "knowledge", _("Articles I look after or proposed changes to")
+    EVENT = "event", _("Events I registered for")
 
 
 class Notification(models.Model):

@@ -41,6 +41,8 @@ def still_visible(
         return notification.data.get("conversation") in (conversations or set())
     if notification.post is not None:
         return can(viewer, "read", notification.post)
+    if notification.kind == Kind.EVENT and notification.community is not None:
+        return can(viewer, "view", notification.community)  # an event is seen as its community
     if notification.thread is not None:
         return can(viewer, "view", notification.thread)
     if notification.community is not None and notification.kind not in (
@@ -76,6 +78,16 @@ def target_url(notification: Notification) -> str:
         )
     if notification.thread is not None:
         return notification.thread.get_absolute_url()
+    if (
+        notification.kind == Kind.EVENT
+        and notification.community
+        and notification.data.get("event")
+    ):
+        url = reverse(
+            "events:detail", args=[notification.community.slug, notification.data["event"]]
+        )
+        occurrence = notification.data.get("occurrence")
+        return f"{url}?occurrence={occurrence}" if occurrence else url
     if notification.kind == Kind.JOIN_REQUEST and notification.community is not None:
         return reverse("communities:requests", args=[notification.community.slug])
     if notification.community is not None:

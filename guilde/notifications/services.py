@@ -51,6 +51,7 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.FLAG_OUTCOME: Frequency.NEVER,
     Kind.KNOWLEDGE: Frequency.DAILY,
+    Kind.EVENT: Frequency.IMMEDIATELY,
 }
 HARD_BOUNCES_BEFORE_STOPPING = 3
 

@@ -9,6 +9,10 @@ decide what each role should get, then make the code agree.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from tests.authorization.routes import SAMPLE, Expect, all_pages, signed_in
 from tests.authorization.world import World
 
@@ -839,5 +843,167 @@ EXPECTATIONS.update(
             kwargs=_question,
             data={"username": "owner-person"},
         ),
+    }
+)
+
+
+# Events (the private community; see world.py: a weekly hybrid series nobody has a seat for,
+# an event to cancel, a past event with notes the member attended) -----------------------
+
+
+def _event(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["event"].pk}
+
+
+def _past_event(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["past_event"].pk}
+
+
+def _event_id(world: World, name: str = "event") -> dict[str, object]:
+    return {"event_id": world.objects[name].pk}
+
+
+def _key(world: World, index: int) -> str:
+    from guilde.events.recurrence import occurrence_key_text
+
+    return occurrence_key_text(world.objects["event_keys"][index])
+
+
+def _event_input(title: str) -> dict[str, object]:
+    start = timezone.now() + timedelta(days=5)
+    return {
+        "title": title,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+        "time_zone": "Europe/Paris",
+        "format": "online",
+    }
+
+
+PRIVATE_JOIN = "join.example/private-room"
+EDITORS = (302, 404, 404, 403, 200, 200, 200)  # hosts, moderators, coordinators, admins
+API_EDITORS = (401, 404, 404, 403, 200, 200, 200)
+
+EXPECTATIONS.update(
+    {
+        "events:all": Expect(all_pages(200), never_shows=(PRIVATE_JOIN,)),
+        "events:all_month": Expect(all_pages(200), never_shows=(PRIVATE_JOIN,)),
+        "events:calendar_settings": Expect(signed_in(302, 200)),
+        # A secret address: whoever has it reads its owner's feed (not in the community).
+        "events:member_feed": Expect(
+            all_pages(200),
+            kwargs=lambda w: {"token": w.objects["calendar_token"]},
+            never_shows=("A private event", PRIVATE_JOIN),
+        ),
+        "events:community": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "events:community_month": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "events:community_feed": Expect(
+            READERS_ONLY, kwargs={"slug": "private"}, never_shows=(PRIVATE_JOIN,)
+        ),
+        "events:create": Expect(WRITERS, kwargs={"slug": "private"}),
+        "events:detail": Expect(READERS_ONLY, kwargs=_event),
+        "events:edit": Expect(EDITORS, kwargs=_event),
+        "events:cancel": Expect(EDITORS, kwargs=_event),
+        "events:move": Expect(EDITORS, kwargs=_event),
+        "events:rsvp": Expect(
+            (302, 404, 404, 302, 302, 302, 403),
+            method="POST",
+            kwargs=_event,
+            data=lambda w: {"response": "interested", "occurrence": _key(w, 0)},
+        ),
+        "events:ics": Expect(READERS_ONLY, kwargs=_event, never_shows=(PRIVATE_JOIN,)),
+        "events:attendance": Expect(
+            (302, 404, 404, 403, 302, 302, 302),
+            method="POST",
+            kwargs=_past_event,
+            data={"member": "member-person", "attendance": "in_person"},
+        ),
+        "events:followup": Expect(EDITORS, kwargs=_past_event),
+        # Capture makes a draft article: those who may write one in the community.
+        "events:capture": Expect(
+            (302, 404, 404, 403, 302, 302, 403), method="POST", kwargs=_past_event
+        ),
+        "events:feedback": Expect(
+            (302, 404, 404, 302, 403, 403, 403),
+            method="POST",
+            kwargs=_past_event,
+            data={"rating": "5"},
+        ),
+        # Hosts, moderators, coordinators and administrators see join links: the events'
+        # own tests hold that nobody else does.
+        "GET /api/v1/events": Expect(all_pages(200)),
+        "GET /api/v1/communities/{slug}/events": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "GET /api/v1/events/{event_id}": Expect(READERS_ONLY, kwargs=_event_id),
+        "GET /api/v1/events/{event_id}/ics": Expect(
+            READERS_ONLY, kwargs=_event_id, never_shows=(PRIVATE_JOIN,)
+        ),
+        "GET /api/v1/communities/{slug}/events/ics": Expect(
+            READERS_ONLY, kwargs={"slug": "private"}, never_shows=(PRIVATE_JOIN,)
+        ),
+        "GET /api/v1/events/{event_id}/registrations": Expect(API_EDITORS, kwargs=_event_id),
+        "POST /api/v1/communities/{slug}/events": Expect(
+            (401, 404, 404, 201, 201, 201, 403),
+            method="POST",
+            kwargs={"slug": "private"},
+            data=_event_input("Made through the API"),
+        ),
+        "PUT /api/v1/events/{event_id}": Expect(
+            API_EDITORS,
+            method="PUT",
+            kwargs=lambda w: _event_id(w, "event_to_cancel"),
+            data=_event_input("Changed through the API"),
+        ),
+        "POST /api/v1/events/{event_id}/cancel": Expect(
+            API_EDITORS,
+            method="POST",
+            kwargs=lambda w: _event_id(w, "event_to_cancel"),
+            data={"reason": "No room"},
+        ),
+        "POST /api/v1/events/{event_id}/occurrences/{occurrence}/cancel": Expect(
+            API_EDITORS,
+            method="POST",
+            kwargs=lambda w: {**_event_id(w), "occurrence": _key(w, 1)},
+            data={"reason": "Holiday"},
+        ),
+        "POST /api/v1/events/{event_id}/occurrences/{occurrence}/move": Expect(
+            API_EDITORS,
+            method="POST",
+            kwargs=lambda w: {**_event_id(w), "occurrence": _key(w, 2)},
+            data=lambda w: {
+                "start": (w.objects["event_keys"][2] + timedelta(hours=1)).isoformat(),
+                "end": (w.objects["event_keys"][2] + timedelta(hours=2)).isoformat(),
+            },
+        ),
+        "PUT /api/v1/events/{event_id}/rsvp": Expect(
+            (401, 404, 404, 200, 200, 200, 403),
+            method="PUT",
+            kwargs=_event_id,
+            data=lambda w: {"response": "interested", "occurrence": _key(w, 0)},
+        ),
+        "PUT /api/v1/events/{event_id}/attendance": Expect(
+            API_EDITORS,
+            method="PUT",
+            kwargs=lambda w: _event_id(w, "past_event"),
+            data={"member": "member-person", "attendance": "in_person"},
+        ),
+        "PUT /api/v1/events/{event_id}/notes": Expect(
+            API_EDITORS,
+            method="PUT",
+            kwargs=lambda w: _event_id(w, "past_event"),
+            data={"notes": "private event notes", "recording_url": "", "outcomes": ""},
+        ),
+        "POST /api/v1/events/{event_id}/capture": Expect(
+            (401, 404, 404, 403, 201, 201, 403),
+            method="POST",
+            kwargs=lambda w: _event_id(w, "past_event"),
+        ),
+        "PUT /api/v1/events/{event_id}/feedback": Expect(
+            (401, 404, 404, 200, 403, 403, 403),
+            method="PUT",
+            kwargs=lambda w: _event_id(w, "past_event"),
+            data={"rating": 4, "comment": ""},
+        ),
+        "GET /api/v1/me/calendar": Expect(signed_in(401, 200)),
+        "POST /api/v1/me/calendar/reset": Expect(signed_in(401, 200), method="POST"),
     }
 )

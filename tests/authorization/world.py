@@ -9,7 +9,7 @@ thread, a private article...) so that the route-wide test requests them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -226,6 +226,7 @@ def build_world() -> World:
         notification=owner_notification,
         unsubscribe_token=notification_mail.unsubscribe_token(owner, "mention"),
     )
+    _events(world, private, owner)
     world.objects.update(
         owner=owner,
         organisation=organisation,
@@ -239,3 +240,51 @@ def build_world() -> World:
     )
     assert PersonalAccessToken.objects.filter(member=owner).count() == 1
     return world
+
+
+PRIVATE_JOIN_LINK = "https://join.example/private-room"
+
+
+def _events(world: World, private: Community, owner: User) -> None:
+    """A weekly hybrid series with a join link nobody has a seat for, an event to cancel,
+    and a past event with notes that the member attended."""
+    from guilde.events import services as event_services
+    from guilde.events.models import Registration
+    from guilde.events.recurrence import occurrences_between
+
+    now = timezone.now()
+    coordinator = world.member("coordinator")
+    start = (now + timedelta(days=2)).replace(microsecond=0)
+
+    def create(title: str, begins: datetime, **extra: Any) -> Any:
+        data = event_services.EventInput(
+            title=title,
+            start=begins,
+            end=begins + timedelta(hours=2),
+            time_zone="Europe/Paris",
+            format="hybrid",
+            venue="Private venue",
+            join_url=PRIVATE_JOIN_LINK,
+            description="private event description",
+            **extra,
+        )
+        return event_services.event_create(actor=coordinator, community=private, data=data)
+
+    series = create("A private event", start, repeat="weekly", repeat_count=10)
+    keys = [o.key for o in occurrences_between(series, start, start + timedelta(days=40))]
+    to_cancel = create("A private event to cancel", start)
+    past = create("A private past event", start)
+    past.start, past.end = now - timedelta(days=3), now - timedelta(days=3, hours=-2)
+    past.last_end = past.end
+    past.notes = "private event notes"
+    past.save(update_fields=["start", "end", "last_end", "notes"])
+    Registration.objects.create(
+        event=past, member=world.member("member"), response=Registration.Response.IN_PERSON
+    )
+    world.objects.update(
+        event=series,
+        event_keys=keys,
+        event_to_cancel=to_cancel,
+        past_event=past,
+        calendar_token=event_services.calendar_token(owner).token,
+    )

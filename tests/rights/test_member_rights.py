@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -23,6 +24,7 @@ from django.db import models
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.test import Client
+from django.utils import timezone
 
 from guilde.accounts import member_rights, rights, services
 from guilde.accounts.models import DataExport, User
@@ -240,6 +242,33 @@ def _member_with_everything(client: Client) -> User:
     )
     people_services.answer_request(actor=member, thread=open_question, member=peer)
     evidence.refresh()
+    # Events: one they created and host, an answer, feedback on a past one, their feed.
+    from guilde.events import services as event_services
+    from guilde.events.models import Registration
+
+    soon = timezone.now() + timedelta(days=2)
+    hosted = event_services.event_create(
+        actor=member,
+        community=started,
+        data=event_services.EventInput(
+            title="Zq meetup", start=soon, end=soon + timedelta(hours=1),
+            time_zone="Europe/Paris", format="online",
+        ),
+    )  # fmt: skip
+    event_services.rsvp(actor=member, event=hosted, response="online")
+    past = event_services.event_create(
+        actor=peer,
+        community=started,
+        data=event_services.EventInput(
+            title="Zq past", start=soon, end=soon + timedelta(hours=1),
+            time_zone="Europe/Paris", format="online",
+        ),
+    )  # fmt: skip
+    past.start, past.end = soon - timedelta(days=5), soon - timedelta(days=5, hours=-1)
+    past.save(update_fields=["start", "end"])
+    Registration.objects.create(event=past, member=member, response="online")
+    event_services.feedback_give(actor=member, event=past, rating=4, comment="Useful")
+    event_services.calendar_token(member)
     # Search: what they searched for (their profile and posts are indexed by the services).
     search_services.query_log(
         member=member, text=MARKERS["search"], community_id=None, filters={}, results=0

@@ -364,6 +364,7 @@ LEFT_BEHIND: dict[str, str] = {
     "people.ActivityEvidence": "expertise evidence is computed again by the importing instance",
     "people.TopicEvidence": "expertise evidence is computed again by the importing instance",
     "people.AnswerRequest": "who asked whom to answer is private to the two members",
+    "events": "events are not in the archive format yet (issue 14's second part adds them)",
 }
 
 

@@ -1,10 +1,13 @@
-"""``{% subscription_form target %}``: the watch / track / mute control of a page."""
+"""``{% subscription_form target %}``: the watch / track / mute control of a page; the
+texts of moderation and event notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from guilde.accounts.models import User
@@ -74,3 +77,28 @@ def moderation_text(notification: Notification) -> str:
     return str(
         MODERATION_TEXTS.get(str(notification.data.get("action", "")), _("A moderation decision"))
     )
+
+
+@register.filter
+def event_text(notification: Notification, member: Any) -> str:
+    """What an event notification says, its times in ``member``'s zone."""
+    data = notification.data
+    label = str(data.get("label", ""))
+    what = data.get("what")
+    if what == "promoted":
+        return _("A seat freed up: you are registered for %(label)s") % {"label": label}
+    if what == "cancelled":
+        text = _("Cancelled: %(label)s") % {"label": label}
+        return f"{text} — {data['reason']}" if data.get("reason") else text
+    if what == "changed":
+        return _("%(label)s has changed: check its time and place") % {"label": label}
+    if what == "reminder" and data.get("start"):
+        start = datetime.fromisoformat(str(data["start"]))
+        zone = member.zone if getattr(member, "is_authenticated", False) else start.tzinfo
+        local = start.astimezone(zone)
+        return _("Reminder: %(label)s starts %(when)s (%(zone)s)") % {
+            "label": label,
+            "when": date_format(local, "l j F Y, H:i"),
+            "zone": str(zone),
+        }
+    return label
