@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from guilde.accounts.models import VISIBLE_FIELDS, Organisation, PersonalAccessToken, Visibility
+from guilde.core.zones import sorted_zones
 
 VISIBILITY_LABELS = {
     "avatar": _("Picture"),
@@ -31,9 +31,7 @@ VISIBILITY_LABELS = {
 
 @cache
 def time_zone_choices() -> list[tuple[str, StrOrPromise]]:
-    return [("", _("Not shown"))] + [
-        (name, name) for name in sorted(zoneinfo.available_timezones())
-    ]
+    return [("", _("Not shown"))] + [(name, name) for name in sorted_zones()]
 
 
 @cache

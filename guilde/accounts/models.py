@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guilde.core.zones import known_zones
+
 
 class Visibility(models.TextChoices):
     """Who may see a profile field."""
@@ -39,7 +41,7 @@ VISIBLE_FIELDS: dict[str, Visibility] = {
 
 
 def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
+    if value and value not in known_zones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 

@@ -11,9 +11,9 @@ the object and writes, updates or removes its search documents in the same trans
 so a rolled-back write leaves the index as it was and a committed one is searchable at once.
 Kinds: ``thread`` (its document, and its replies' status; ``with_posts`` re-reads every
 reply: moves, merges, hiding or restoring a whole thread), ``post``, ``article``,
-``community``, ``member``, ``upload`` and ``community_content`` (everything in a community:
-imports and generated data). Slow work (embeddings, attachment text) is not done here: the
-handler enqueues it.
+``event``, ``community``, ``member``, ``upload`` and ``community_content`` (everything in
+a community: imports and generated data). Slow work (embeddings, attachment text) is not
+done here: the handler enqueues it.
 """
 
 from __future__ import annotations

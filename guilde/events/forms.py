@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guilde.communities.models import Community
-from guilde.core.widgets import PlainSelect
+from guilde.core.widgets import ZoneField
 from guilde.events.models import Event, Registration
 from guilde.events.services import EventInput
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-@cache
-def zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 def wall_clock(value: datetime, zone_name: str) -> datetime:
@@ -51,10 +45,8 @@ class EventForm(forms.Form):
     )
     start = forms.DateTimeField(label=_("Starts"), widget=DATETIME_WIDGET)
     end = forms.DateTimeField(label=_("Ends"), widget=DATETIME_WIDGET)
-    time_zone = forms.ChoiceField(
+    time_zone = ZoneField(
         label=_("Time zone"),
-        choices=zone_choices,
-        widget=PlainSelect,
         help_text=_("The times above are in this zone; everyone sees them in theirs too."),
     )
     venue = forms.CharField(label=_("Venue"), required=False, max_length=200)

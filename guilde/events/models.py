@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guilde.communities.models import Community, Tag
+from guilde.core.zones import known_zones
 
 
 def validate_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_zones():
         raise ValidationError(_("Unknown time zone: %(zone)s."), params={"zone": value})
 
 

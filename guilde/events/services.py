@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
+from guilde.core import indexing
 from guilde.core.markdown import render
 from guilde.core.permissions import can, require
 from guilde.events import recurrence
@@ -197,6 +198,7 @@ def event_create(*, actor: User, community: Community, data: EventInput) -> Even
     event.save()
     event.tags.set(tags)
     _set_roles(event, data, actor)
+    indexing.changed("event", event.pk)
     return event
 
 
@@ -242,6 +244,7 @@ def event_update(*, actor: User, event: Event, data: EventInput) -> Event:
     for key in set(waiting.values_list("occurrence", flat=True)):
         for kind in SEATS:
             _promote(event, key, kind)
+    indexing.changed("event", event.pk)
     return event
 
 
@@ -312,6 +315,7 @@ def event_cancel(*, actor: User, event: Event, reason: str) -> Event:
     event.updated_at = timezone.now()
     event.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
     _tell_registered(event, actor=actor, what="cancelled", reason=event.cancel_reason)
+    indexing.changed("event", event.pk)
     return event
 
 
@@ -494,6 +498,7 @@ def followup_save(
     event.outcomes = outcomes.strip()
     event.updated_at = timezone.now()
     event.save(update_fields=["notes", "notes_html", "recording_url", "outcomes", "updated_at"])
+    indexing.changed("event", event.pk)
     return event
 
 

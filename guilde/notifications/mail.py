@@ -25,6 +25,7 @@ from guilde.communities.models import Membership
 from guilde.communities.selectors import with_viewer_membership
 from guilde.core.markdown import plain_text
 from guilde.core.permissions import can
+from guilde.core.zones import known_zones
 from guilde.discussions.models import ReadState, Thread
 from guilde.notifications import services
 from guilde.notifications.models import Frequency, Kind, Notification, NotificationSettings
@@ -277,11 +278,7 @@ def _digest_due(member: User, preferences: NotificationSettings, now: datetime) 
 
 def zones_at_hour(now: datetime, hour: int) -> set[str]:
     """The time zones where it is ``hour`` o'clock at ``now``."""
-    return {
-        name
-        for name in zoneinfo.available_timezones()
-        if now.astimezone(zoneinfo.ZoneInfo(name)).hour == hour
-    }
+    return {name for name in known_zones() if now.astimezone(zoneinfo.ZoneInfo(name)).hour == hour}
 
 
 def send_digests(now: datetime | None = None) -> int:

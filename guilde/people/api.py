@@ -79,6 +79,7 @@ class ExpertOut(Schema):
     upvotes: int
     articles: int
     verified_articles: int
+    events: int = Field(..., description="Events hosted or spoken at.")
     endorsements: int
     on_topic: list[TopicTagOut]
     last_answer_at: datetime | None
@@ -122,6 +123,7 @@ class TopicOut(Schema):
     upvotes: int
     articles: int
     verified_articles: int
+    events: int = Field(..., description="Events hosted or spoken at.")
     last_answer_at: datetime | None
     hidden: bool = Field(..., description="Hidden from the profile (only its owner sees it).")
     reason: str
@@ -163,6 +165,7 @@ def member_expertise(request: HttpRequest, username: str) -> dict[str, Any]:
                 "upvotes": t.upvotes,
                 "articles": t.articles,
                 "verified_articles": t.verified,
+                "events": t.events,
                 "last_answer_at": t.last_at,
                 "hidden": t.hidden,
                 "reason": topic_reason(t),
@@ -355,6 +358,7 @@ def _knower_out(knower: Knower) -> dict[str, Any]:
         "upvotes": knower.expert.upvotes,
         "articles": knower.expert.articles,
         "verified_articles": knower.expert.verified,
+        "events": knower.expert.events,
         "endorsements": knower.expert.endorsements,
         "on_topic": [{"tag": t.slug, "answers": n} for t, n in knower.on_topic()],
         "last_answer_at": knower.expert.last_answer_at,

@@ -19,6 +19,7 @@ from guilde.accounts.models import Block, User
 from guilde.accounts.selectors import member_queryset
 from guilde.accounts.visibility import Viewer
 from guilde.communities.models import Community, Membership
+from guilde.core.zones import known_zones
 from guilde.search.selectors import community_rights
 
 MAX_HOURS_APART = 12
@@ -46,15 +47,13 @@ def _zones_near(time_zone: str, hours_apart: int, hour: datetime) -> tuple[str, 
 
     centre = offset(time_zone)
     gap = timedelta(hours=hours_apart)
-    return tuple(
-        sorted(name for name in zoneinfo.available_timezones() if abs(offset(name) - centre) <= gap)
-    )
+    return tuple(sorted(name for name in known_zones() if abs(offset(name) - centre) <= gap))
 
 
 def zones_near(time_zone: str, hours_apart: int = 0) -> list[str]:
     """The time zones whose offset from UTC is, this hour, within ``hours_apart`` hours of
     ``time_zone``'s (itself included); none for an unknown zone."""
-    if time_zone not in zoneinfo.available_timezones():
+    if time_zone not in known_zones():
         return []
     hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return list(_zones_near(time_zone, max(0, min(hours_apart, MAX_HOURS_APART)), hour))

@@ -33,6 +33,7 @@ from guilde.people.expertise import (
     articles_as_of,
     endorsement_weight,
     endorsements_as_of,
+    events_as_of,
     rank,
 )
 from guilde.people.models import ActivityEvidence, EvidenceSnapshot, TopicEvidence
@@ -47,6 +48,7 @@ class _Sums:
     upvotes: int = 0
     articles: int = 0
     verified: int = 0
+    events: int = 0
     strength: float = 0.0
     last_at: datetime | None = None
 
@@ -61,6 +63,10 @@ class _Sums:
     def add_article(self, verified: bool, strength: float) -> None:
         self.articles += 1
         self.verified += verified
+        self.strength += strength
+
+    def add_event(self, strength: float) -> None:
+        self.events += 1
         self.strength += strength
 
     def fields(self) -> dict[str, object]:
@@ -109,6 +115,10 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
         )
         for tag in article.tags:
             topics[article.member_id, tag].add_article(article.verified, article.strength)
+    for hosted in events_as_of(communities, as_of):
+        activity[hosted.member_id, hosted.community_id].add_event(hosted.strength)
+        for tag in hosted.tags:
+            topics[hosted.member_id, tag].add_event(hosted.strength)
     for community, count in (
         Thread.tags.through.objects.filter(
             thread__community_id__in=communities,
@@ -250,8 +260,10 @@ def _evidence_of(
     where: set[tuple[int, int]] = set()
     on_topic = TopicEvidence.objects.filter(
         snapshot=snapshot, member_id__in=members, tag_id__in=tag_community
-    ).values_list("member_id", "tag_id", "community_id", "answers", "articles", "strength")
-    for member, tag, community, answers, articles, strength in on_topic:
+    ).values_list(
+        "member_id", "tag_id", "community_id", "answers", "articles", "events", "strength"
+    )
+    for member, tag, community, answers, articles, events, strength in on_topic:
         expert = found.setdefault(member, Expert(member))
         expert.score += weight.get(tag, 0.0) * strength
         where.add((member, community))
@@ -259,6 +271,8 @@ def _evidence_of(
             expert.on_topic[tag] = answers
         if articles:
             expert.articles_on_topic[tag] = articles
+        if events:
+            expert.events_on_topic[tag] = events
     activity = ActivityEvidence.objects.filter(
         snapshot=snapshot,
         member_id__in={member for member, _c in where},
@@ -271,6 +285,7 @@ def _evidence_of(
         "upvotes",
         "articles",
         "verified",
+        "events",
         "strength",
         "last_at",
     )
@@ -282,6 +297,7 @@ def _evidence_of(
         upvotes,
         articles,
         verified,
+        events,
         strength,
         last_at,
     ) in activity:
@@ -294,6 +310,7 @@ def _evidence_of(
         expert.upvotes += upvotes
         expert.articles += articles
         expert.verified += verified
+        expert.events += events
         if last_at and (expert.last_answer_at is None or last_at > expert.last_answer_at):
             expert.last_answer_at = last_at
     return found

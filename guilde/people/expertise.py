@@ -1,8 +1,10 @@
 """Who knows about a topic: members ranked by evidence, as of a date.
 
 The evidence is what members did in the communities given, before ``as_of`` and nothing
-later: their answers to questions (a reply in a question thread), whether the asker had
-accepted them by then, and the upvotes they had received by then. Each answer counts
+later — answers, articles (:func:`articles_as_of`), events hosted or spoken at
+(:func:`events_as_of`), endorsements. Answers are replies in a question thread, with
+whether the asker had accepted them by then and the upvotes they had received by then;
+articles and events count like an accepted answer, on their own tags. Each answer counts
 
     (topical relevance + ACTIVITY) × quality × recency
 
@@ -35,6 +37,7 @@ from guilde.accounts.models import MemberSkill, User
 from guilde.accounts.visibility import visible_q
 from guilde.communities.models import Tag
 from guilde.discussions.models import Post, Thread
+from guilde.events.models import Event, EventRole
 from guilde.knowledge.models import Article
 from guilde.people.models import Endorsement
 
@@ -47,6 +50,8 @@ UPVOTE = 0.25
 ARTICLE = ACCEPTED
 VERIFIED = 2.0
 ENDORSEMENT = 1.0
+# Hosting or speaking at an event that took place counts as an article does.
+HOSTED = ARTICLE
 
 
 @dataclass
@@ -58,19 +63,25 @@ class Expert:
     upvotes: int = 0
     articles: int = 0
     verified: int = 0
+    events: int = 0
     endorsements: int = 0
     # Answers to the questions a free-text topic found (see :func:`experts_on`).
     on_questions: int = 0
     # Answers and articles on each of the topic's tags (tag id -> count).
     on_topic: Counter[int] = field(default_factory=Counter)
     articles_on_topic: Counter[int] = field(default_factory=Counter)
+    events_on_topic: Counter[int] = field(default_factory=Counter)
     last_answer_at: datetime | None = None
 
     @property
     def topical(self) -> bool:
         """Whether anything they did is on the topic."""
         return bool(
-            +self.on_topic or +self.articles_on_topic or self.endorsements or self.on_questions
+            +self.on_topic
+            or +self.articles_on_topic
+            or +self.events_on_topic
+            or self.endorsements
+            or self.on_questions
         )
 
 
@@ -193,6 +204,43 @@ def articles_as_of(
         yield Written(member, community, created, verified, frozenset(tags[pk]), quality * recency)
 
 
+@dataclass(frozen=True)
+class Hosted:
+    """An event a member hosted or spoke at, as evidence at a date (its tags: ``tags``)."""
+
+    member_id: int
+    community_id: int
+    started_at: datetime
+    tags: frozenset[int]
+    strength: float
+
+
+def events_as_of(
+    communities: list[int], as_of: datetime, exclude: Iterable[int] = ()
+) -> Iterator[Hosted]:
+    """Events not cancelled that began before ``as_of``, once per member who hosted or
+    spoke at them (a series counts once, from its first occurrence), not in ``exclude``."""
+    pairs = (
+        EventRole.objects.filter(
+            event__community_id__in=communities,
+            event__status=Event.Status.SCHEDULED,
+            event__start__lt=as_of,
+        )
+        .exclude(member_id__in=list(exclude))
+        .values_list("event_id", "member_id", "event__community_id", "event__start")
+        .distinct()
+    )
+    rows = sorted(set(pairs))
+    tags: dict[int, set[int]] = defaultdict(set)
+    for event, tag in Event.tags.through.objects.filter(
+        event_id__in={row[0] for row in rows}
+    ).values_list("event_id", "tag_id"):
+        tags[event].add(tag)
+    for event, member, community, started in rows:
+        recency = 1.0 / (1.0 + (as_of - started).total_seconds() / 86400 / RECENCY_DAYS)
+        yield Hosted(member, community, started, frozenset(tags[event]), (1.0 + HOSTED) * recency)
+
+
 def endorsements_as_of(tags: Iterable[int], as_of: datetime) -> Counter[int]:
     """Endorsements given before ``as_of`` of declared skills named like one of ``tags``
     (member id -> how many). Only of members who show their skills to everyone: a ranking
@@ -268,6 +316,12 @@ def experts(
         expert.articles += 1
         expert.verified += article.verified
         expert.articles_on_topic.update(shared)
+    for hosted in events_as_of(communities, as_of, exclude):
+        expert = found.setdefault(hosted.member_id, Expert(hosted.member_id))
+        shared = topic & hosted.tags
+        expert.score += (sum(weight.get(t, 0.0) for t in shared) + ACTIVITY) * hosted.strength
+        expert.events += 1
+        expert.events_on_topic.update(shared)
     if topic:
         excluded = set(exclude)
         for member, count in endorsements_as_of(topic, as_of).items():

@@ -8,11 +8,11 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from guilde.accounts.forms import language_choices, time_zone_choices
+from guilde.accounts.forms import language_choices
 from guilde.accounts.models import MemberSkill, Organisation
 from guilde.accounts.visibility import Viewer
 from guilde.communities.models import Community
-from guilde.core.widgets import PlainSelect
+from guilde.core.widgets import PlainSelect, ZoneField
 from guilde.people.directory import MAX_HOURS_APART, DirectoryFilters
 from guilde.search.selectors import community_rights
 
@@ -24,7 +24,7 @@ class DirectoryForm(forms.Form):
     organisation = forms.ChoiceField(widget=PlainSelect, label=_("Organisation"), required=False)
     community = forms.ChoiceField(widget=PlainSelect, label=_("Community"), required=False)
     language = forms.ChoiceField(widget=PlainSelect, label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(widget=PlainSelect, label=_("Time zone"), required=False)
+    time_zone = ZoneField(label=_("Time zone"), required=False, empty_label=_("Any"))
     hours_apart = forms.IntegerField(
         label=_("Hours apart at most"), required=False, min_value=0, max_value=MAX_HOURS_APART
     )
@@ -53,10 +53,6 @@ class DirectoryForm(forms.Form):
         cast(forms.ChoiceField, self.fields["language"]).choices = [
             ("", _("All")),
             *language_choices(),
-        ]
-        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
-            ("", _("Any")),
-            *[choice for choice in time_zone_choices() if choice[0]],
         ]
 
     def filters(self) -> DirectoryFilters:

@@ -157,7 +157,7 @@ class EvidenceSnapshot(models.Model):
 
 
 class Evidence(models.Model):
-    """Sums over answers and articles: ``strength`` adds their quality × recency
+    """Sums over answers, articles and events: ``strength`` adds their quality × recency
     (guilde.people.expertise)."""
 
     snapshot = models.ForeignKey(EvidenceSnapshot, on_delete=models.CASCADE, related_name="+")
@@ -166,6 +166,8 @@ class Evidence(models.Model):
     upvotes = models.PositiveIntegerField(default=0)
     articles = models.PositiveIntegerField(default=0)
     verified = models.PositiveIntegerField(default=0)
+    # Events the member hosted or spoke at (a series counts once).
+    events = models.PositiveIntegerField(default=0)
     strength = models.FloatField(default=0.0)
     last_at = models.DateTimeField(null=True)
 

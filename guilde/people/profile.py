@@ -32,6 +32,7 @@ class Topic:
     upvotes: int = 0
     articles: int = 0
     verified: int = 0
+    events: int = 0
     strength: float = 0.0
     last_at: datetime | None = None
     hidden: bool = False
@@ -77,11 +78,23 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
             "upvotes",
             "articles",
             "verified",
+            "events",
             "strength",
             "last_at",
         )
     )
-    for slug, name, answers, accepted, upvotes, articles, verified, strength, last_at in rows:
+    for (
+        slug,
+        name,
+        answers,
+        accepted,
+        upvotes,
+        articles,
+        verified,
+        events,
+        strength,
+        last_at,
+    ) in rows:
         if slug in hidden and not is_self:
             continue
         topic = found.setdefault(slug, Topic(slug=slug, name=name, hidden=slug in hidden))
@@ -90,6 +103,7 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
         topic.upvotes += upvotes
         topic.articles += articles
         topic.verified += verified
+        topic.events += events
         topic.strength += strength
         if last_at and (topic.last_at is None or last_at > topic.last_at):
             topic.last_at = last_at

@@ -54,6 +54,11 @@ def reason(knower: Knower) -> str:
         % {"count": count, "tag": tag.slug}
         for tag, count in knower.articles_on_topic()
     ]
+    parts += [
+        ngettext("%(count)s event hosted on #%(tag)s", "%(count)s events hosted on #%(tag)s", count)
+        % {"count": count, "tag": tag.slug}
+        for tag, count in knower.events_on_topic()
+    ]
     if expert.accepted:
         parts.append(
             ngettext("%(count)s accepted answer", "%(count)s accepted answers", expert.accepted)
@@ -97,6 +102,11 @@ def topic_reason(topic: Topic) -> str:
             % {"count": topic.upvotes}
         )
     parts += _articles(topic.articles, topic.verified)
+    if topic.events:
+        parts.append(
+            ngettext("%(count)s event hosted", "%(count)s events hosted", topic.events)
+            % {"count": topic.events}
+        )
     if topic.last_at:
         parts.append(_("last answer on %(date)s") % {"date": _on(topic.last_at)})
     return "; ".join(parts)

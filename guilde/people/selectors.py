@@ -39,6 +39,9 @@ class Knower:
     def articles_on_topic(self) -> list[tuple[Tag, int]]:
         return self._counted(self.expert.articles_on_topic)
 
+    def events_on_topic(self) -> list[tuple[Tag, int]]:
+        return self._counted(self.expert.events_on_topic)
+
     def _counted(self, counts: Any) -> list[tuple[Tag, int]]:
         found = [(tag, counts[tag.pk]) for tag in self.topic_tags]
         return sorted(

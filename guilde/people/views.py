@@ -10,7 +10,6 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from guilde.accounts.models import MemberSkill, User
 from guilde.accounts.selectors import member_profiles, organisation_get
 from guilde.core.decorators import rate_limited
 from guilde.core.http import HtmxHttpRequest
+from guilde.core.pagination import CappedPaginator
 from guilde.discussions.selectors import thread_by_id
 from guilde.people import selectors, services
 from guilde.people.directory import DirectoryFilters, directory
@@ -42,7 +42,7 @@ def directory_page(request: HtmxHttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None, viewer=request.user)
     filters = form.filters() if form.is_valid() else DirectoryFilters()
     members = directory(viewer=request.user, filters=filters)
-    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     profiles = member_profiles(viewer=request.user, members=list(page.object_list))
     template = "accounts/_member_results.html" if request.htmx else "people/directory.html"
     return render(request, template, {"form": form, "page": page, "profiles": profiles})

@@ -14,7 +14,9 @@ from guilde.search import selectors
 
 router = Router(tags=["search"])
 
-TypeLiteral = Literal["thread", "question", "post", "article", "attachment", "community", "member"]
+TypeLiteral = Literal[
+    "thread", "question", "post", "article", "attachment", "community", "member", "event"
+]
 StatusLiteral = Literal["unanswered", "solved", "verified", "needs_review", "archived"]
 ModeLiteral = Literal["keyword", "semantic", "hybrid"]
 
@@ -30,6 +32,9 @@ class ResultOut(Schema):
     community: str | None
     status: str
     created_at: datetime
+    starts_at: datetime | None = Field(
+        None, description="When an event starts (a series: its first occurrence); else null."
+    )
 
 
 class FacetOut(Schema):
@@ -66,7 +71,7 @@ def search(
     mode: ModeLiteral = "hybrid",
     page: int = 1,
 ) -> dict[str, Any]:
-    """Search threads, replies, articles, attachments' text, communities and members.
+    """Search threads, replies, articles, attachments' text, events, communities and members.
 
     Every word of ``q`` is required; when nothing has them all, results with any of them
     are ranked instead (``all_words`` is then false). Snippets are HTML: the text escaped,
@@ -76,6 +81,10 @@ def search(
     closest in meaning (in French or English, whatever the words), ``similarity`` being
     their cosine with the query; ``hybrid`` (the default) both, by reciprocal rank fusion
     (``score`` is then the fused score). A search sorted by date is by the words.
+
+    An event's date (``created_at``, the date filters, the sort by date) is when it starts
+    (``starts_at``); a cancelled event has the status ``cancelled``. Its join link is never
+    searched nor shown.
     """
     params = selectors.SearchParams(
         q=q[:300],
@@ -111,6 +120,7 @@ def search(
                 "community": r.community_slug or None,
                 "status": r.status,
                 "created_at": r.created_at,
+                "starts_at": r.starts_at,
             }
             for r in found.results
         ],

@@ -11,7 +11,9 @@ one place:
 - an attachment's extracted text, while a visible post or a published article uses it;
 - a community that is not deleted (for whoever may discover it);
 - a member who can sign in: their name and the profile fields each audience may see
-  (skills, interests, about me).
+  (skills, interests, about me);
+- an event, cancelled or not (for readers of its community): its title, tags,
+  description, place, notes and outcomes — never its join link.
 
 Direct messages are never indexed.
 """
@@ -36,6 +38,7 @@ from guilde.accounts.models import VISIBLE_FIELDS, MemberSkill, User, Visibility
 from guilde.communities.models import Community, Tag
 from guilde.core import indexing
 from guilde.discussions.models import Post, Thread
+from guilde.events.models import Event
 from guilde.knowledge.models import Article
 from guilde.search import analysis, ranking
 from guilde.search.backends import backend
@@ -324,6 +327,55 @@ def index_articles(ids: Iterable[int]) -> None:
     attachments_of(articles=[a.pk for a in articles])
 
 
+# Events --------------------------------------------------------------------------------------
+
+
+def _event_doc(event: Event) -> Doc:
+    """An event's document. Its date (``created_at``: what the date filters and the sort by
+    date read, and what results show) is when it starts — for a series, its first
+    occurrence; recency follows its last change. The join link is left out: only those
+    with a seat may see it, and readers of the community would find it here."""
+    status = Event.Status.CANCELLED.value if event.is_cancelled else ""
+    body = " ".join(
+        filter(
+            None,
+            [
+                html_text(event.description_html),
+                event.venue,
+                event.address,
+                html_text(event.notes_html),
+                event.outcomes,
+            ],
+        )
+    )
+    return Doc(
+        kind=Kind.EVENT,
+        key=str(event.pk),
+        audience=Audience.COMMUNITY,
+        community_id=event.community_id,
+        language=analysis.language_of(event.community.language),
+        title=event.title,
+        tags=" ".join(t.name for t in event.tags.all()),
+        body=body[:MAX_BODY],
+        url=event.get_absolute_url(),
+        created_at=event.start,
+        activity_at=event.updated_at,
+        author_id=event.created_by_id,
+        subtype=event.kind,
+        status=status,
+        boost=ranking.boost(Kind.EVENT, status),
+    )
+
+
+def index_events(ids: Iterable[int]) -> None:
+    events = list(
+        Event.objects.filter(pk__in=list(ids))
+        .select_related("community")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+    _save(Kind.EVENT, [str(pk) for pk in ids], [_event_doc(e) for e in events])
+
+
 # Attachments ---------------------------------------------------------------------------------
 
 
@@ -498,6 +550,7 @@ def index_community_content(
         for model, indexer in (
             (Thread, lambda chunk: index_threads(chunk, with_posts=True)),
             (Article, index_articles),
+            (Event, index_events),
         ):
             pks = model.objects.filter(community_id=community_id).values_list("pk", flat=True)
             for chunk in _chunks(list(pks.order_by("pk")), size=50):
@@ -529,6 +582,7 @@ _INDEXERS: dict[str, Callable[..., None]] = {
     "upload": uploads_changed,
     "community": index_communities,
     "member": index_members,
+    "event": index_events,
     "community_content": index_community_content,
 }
 
@@ -580,6 +634,7 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     run(User, index_members, User.objects.real())
     run(Thread, lambda chunk: index_threads(chunk, with_posts=True), Thread.objects.listed())
     run(Article, index_articles)
+    run(Event, index_events)
     run(Upload, index_uploads, Upload.objects.filter(pk__in=AttachmentText.objects.values("pk")))
     with transaction.atomic():
         SearchDocument.objects.filter(indexed_at__lt=started).delete()
@@ -599,6 +654,7 @@ def objects_to_index() -> int:
         + User.objects.real().count()
         + Thread.objects.listed().count()
         + Article.objects.count()
+        + Event.objects.count()
         + AttachmentText.objects.count()
     )
 

@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     COMMUNITY = "community", _("Community")
     MEMBER = "member", _("Member")
+    EVENT = "event", _("Event")
 
 
 class Audience(models.TextChoices):

@@ -10,9 +10,11 @@ score = text relevance × document boost × recency
   scores differ in scale; the orders they give agree on the cases the tests build.
 - **Document boost** (:func:`boost`, stored on each document, rewritten when its status
   changes): accepted answers and verified articles rise; articles waiting for review sink
-  a little, archived ones more. Questions with an accepted answer are not boosted: a
-  first version raised them ×1.2, and the duplicate-question evaluation showed it pushing
-  open duplicates below solved look-alikes (its accepted answer already rises on its own).
+  a little, archived ones more; events count as articles, cancelled ones sinking as
+  archived articles do (still found, rarely what is looked for). Questions with an
+  accepted answer are not boosted: a first version raised them ×1.2, and the
+  duplicate-question evaluation showed it pushing open duplicates below solved
+  look-alikes (its accepted answer already rises on its own).
 - **Statistics per kind**: SQLite's BM25 weighs a word by how rare it is and a field by
   its length compared with the average. Replies have no title and long bodies; mixed
   with threads they make every thread title look three times too long. A search over
@@ -103,6 +105,9 @@ def boost(kind: str, status: str = "", *, accepted: bool = False) -> float:
             "needs_review": NEEDS_REVIEW_ARTICLE,
             "archived": ARCHIVED_ARTICLE,
         }.get(status, ARTICLE)
+    if kind == "event":
+        # Like an article; a cancelled event stays findable (its page says so) but sinks.
+        return ARCHIVED_ARTICLE if status == "cancelled" else ARTICLE
     if kind == "attachment":
         return ATTACHMENT
     return 1.0

@@ -27,6 +27,7 @@ from guilde.communities.permissions import is_admin
 from guilde.communities.selectors import discoverable_q
 from guilde.core.markdown import plain_text
 from guilde.discussions.models import Thread
+from guilde.events.models import Event
 from guilde.knowledge.models import Article
 from guilde.search import analysis, ranking, snippets
 from guilde.search.backends import backend
@@ -44,6 +45,7 @@ TYPES = {
     "attachment": _("Attachments"),
     "community": _("Communities"),
     "member": _("Members"),
+    "event": _("Events"),
 }
 STATUSES = {
     "unanswered": _("Unanswered"),
@@ -103,6 +105,8 @@ class Result:
     rank: int
     # The cosine between the query and the thread or article, when ranked by meaning.
     similarity: float | None = None
+    # When an event starts (its first occurrence for a series); None for other kinds.
+    starts_at: datetime | None = None
 
     @property
     def closeness(self) -> int | None:
@@ -231,9 +235,13 @@ def _filtered(
             .annotate(key=Cast("pk", CharField()))
             .values("key")
         )
+        tagged_events = (
+            Event.objects.filter(tags__slug=tag).annotate(key=Cast("pk", CharField())).values("key")
+        )
         documents = documents.filter(
             Q(kind__in=[Kind.THREAD, Kind.POST], thread_id__in=tagged_threads)
             | Q(kind=Kind.ARTICLE, object_key__in=tagged_articles)
+            | Q(kind=Kind.EVENT, object_key__in=tagged_events)
         )
     if params.author:
         documents = documents.filter(author__username=_text(params.author))
@@ -670,6 +678,8 @@ def _result(
         subtype=row.subtype,
         rank=rank,
         similarity=similarity,
+        # An event's document is dated by its start (guilde.search.index._event_doc).
+        starts_at=row.created_at if row.kind == Kind.EVENT else None,
     )
 
 

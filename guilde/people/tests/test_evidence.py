@@ -173,3 +173,38 @@ def test_pages_read_the_latest_complete_snapshot_and_a_refresh_forgets_the_other
     assert list(EvidenceSnapshot.objects.all()) == [second]
     assert TopicEvidence.objects.exclude(snapshot=second).count() == 0
     assert evidence.topics().count() == TopicEvidence.objects.count() > 0
+
+
+def test_hosting_an_event_is_evidence_on_its_tags_stored_as_the_service_counts_it(brewers):
+    from guilde.events import services as event_services
+    from guilde.events.models import Event
+
+    community, people = brewers
+    host = people[-1]
+    start = timezone.now() - timedelta(days=3)
+    event = event_services.event_create(
+        actor=host,
+        community=community,
+        data=event_services.EventInput(
+            title="Dry hopping clinic", start=start, end=start + timedelta(hours=2),
+            time_zone="Europe/Paris", format="online", tags=["hops"],
+        ),
+    )  # fmt: skip
+    cancelled = event_services.event_create(
+        actor=host,
+        community=community,
+        data=event_services.EventInput(
+            title="Cancelled", start=start, end=start + timedelta(hours=1),
+            time_zone="Europe/Paris", format="online", tags=["hops"],
+        ),
+    )  # fmt: skip
+    Event.objects.filter(pk=cancelled.pk).update(status=Event.Status.CANCELLED)
+    hops = community.tags.get(slug="hops")
+    live = {e.member_id: e for e in experts(communities=[community.pk], tags=[hops.pk])}
+    assert live[host.pk].events == 1
+    assert live[host.pk].events_on_topic[hops.pk] == 1
+    evidence.refresh()
+    stored = {e.member_id: e for e in evidence.ranked(communities=[community.pk], tags=[hops.pk])}
+    assert stored[host.pk].events == 1
+    assert stored[host.pk].score == pytest.approx(live[host.pk].score)
+    assert event.pk

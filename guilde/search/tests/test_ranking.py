@@ -17,6 +17,7 @@ from guilde.communities.tests.factories import CommunityFactory, member_of
 from guilde.core import indexing
 from guilde.discussions import services as discussions
 from guilde.discussions.models import Post, Thread
+from guilde.events import services as events
 from guilde.knowledge import services as knowledge
 from guilde.knowledge.models import Article
 from guilde.search.backends import backend
@@ -194,6 +195,18 @@ def test_type_facets_count_what_each_type_filter_finds(community: Community) -> 
         body="Copper coils.",
         publish_now=True,
     )
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    events.event_create(
+        actor=asker,
+        community=community,
+        data=events.EventInput(
+            title="Chilling demonstration",
+            start=start,
+            end=start + timedelta(hours=1),
+            time_zone="Europe/Paris",
+            venue="The brewery",
+        ),
+    )
     page = _found("chilling")
     counts = {facet.value: facet.count for facet in page.types}
     assert counts == {
@@ -204,9 +217,10 @@ def test_type_facets_count_what_each_type_filter_finds(community: Community) -> 
         "attachment": 0,
         "community": 0,
         "member": 0,
+        "event": 1,
     }
-    assert page.total == len(page.results) == 4
-    assert [(f.value, f.count) for f in page.communities] == [("brewers", 4)]
+    assert page.total == len(page.results) == 5
+    assert [(f.value, f.count) for f in page.communities] == [("brewers", 5)]
     for value, count in counts.items():
         filtered = _found("chilling", type=value)
         assert filtered.total == len(filtered.results) == count, value
