@@ -21,6 +21,7 @@ BENCHMARKS = (
     ("search", [sys.executable, "bench/search.py"]),
     ("semantic", [sys.executable, "bench/semantic.py"]),
     ("people", [sys.executable, "bench/people.py"]),
+    ("events", [sys.executable, "bench/events.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

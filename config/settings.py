@@ -74,8 +74,10 @@ INSTALLED_APPS = [
     "guilde.importers",
     "guilde.search",
     "guilde.semantic",
-    "guilde.people",
+    # Before people: the people app reads events (hosting as expertise evidence), and the
+    # demo data of each app is loaded in this order.
     "guilde.events",
+    "guilde.people",
     "guilde.home",
     "guilde.api",
     "allauth",

@@ -8,6 +8,7 @@ lists and what a calendar application shows come from one description.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -118,6 +119,14 @@ def _aware(value: date | datetime, event: Event) -> datetime:
     return datetime.combine(value, time(), tzinfo=event.zone)
 
 
+# Expansions of series over whole days, per process: the key holds the event's last change
+# (every change to a series or one of its occurrences moves ``updated_at``), so an entry is
+# never stale, only unused; the oldest go first.
+Expansion = list[tuple[datetime, datetime, datetime, bool]]
+_EXPANSIONS: OrderedDict[tuple[object, ...], Expansion] = OrderedDict()
+EXPANSIONS_KEPT = 4096
+
+
 def occurrences_between(
     event: Event, start: datetime, end: datetime, changes: Iterable[OccurrenceChange] = ()
 ) -> list[Occurrence]:
@@ -127,6 +136,29 @@ def occurrences_between(
         if event.start < end and event.end > start:
             return [Occurrence(event=event, key=None, start=event.start, end=event.end)]
         return []
+    # Expand over the whole days around the range (lists start "now": one expansion a day).
+    day_start = datetime.combine(start.astimezone(UTC).date(), time(), tzinfo=UTC)
+    day_end = datetime.combine(end.astimezone(UTC).date(), time(), tzinfo=UTC) + timedelta(1)
+    key = (event.pk, event.updated_at, event.sequence, day_start, day_end)
+    found = _EXPANSIONS.get(key) if event.pk is not None else None
+    if found is None:
+        found = _expand(event, day_start, day_end, changes)
+        if event.pk is not None:
+            _EXPANSIONS[key] = found
+            if len(_EXPANSIONS) > EXPANSIONS_KEPT:
+                _EXPANSIONS.popitem(last=False)
+    else:
+        _EXPANSIONS.move_to_end(key)
+    return [
+        Occurrence(event=event, key=original, start=begins, end=ends, moved=moved)
+        for original, begins, ends, moved in found
+        if begins < end and ends > start
+    ]
+
+
+def _expand(
+    event: Event, start: datetime, end: datetime, changes: Iterable[OccurrenceChange]
+) -> Expansion:
     calendar = icalendar.Calendar.new(subcomponents=series_components(event, changes))
     found = []
     for component in recurring_ical_events.of(calendar).between(start, end):
@@ -134,16 +166,9 @@ def occurrences_between(
         ends = _aware(component.DTEND, event) if component.DTEND else begins
         original = component.get("RECURRENCE-ID")
         key = _aware(original.dt, event).astimezone(UTC) if original else begins.astimezone(UTC)
-        found.append(
-            Occurrence(
-                event=event,
-                key=key,
-                start=begins.astimezone(UTC),
-                end=ends.astimezone(UTC),
-                moved=key != begins.astimezone(UTC),
-            )
-        )
-    return sorted(found, key=lambda occurrence: occurrence.start)
+        begins_utc = begins.astimezone(UTC)
+        found.append((key, begins_utc, ends.astimezone(UTC), key != begins_utc))
+    return sorted(found, key=lambda occurrence: occurrence[1])
 
 
 def series_last_end(event: Event) -> datetime | None:

@@ -87,6 +87,17 @@ def with_details(events: QuerySet[Event], viewer: Any) -> QuerySet[Event]:
     return events
 
 
+def share_communities(events: list[Event], viewer: Any) -> list[Event]:
+    """One community object per community for ``events`` (``select_related`` makes one per
+    row), with the viewer's membership loaded on each in one query: the permission rules
+    read it from the object (guilde.communities.permissions.membership_of)."""
+    shared: dict[int, Community] = {}
+    for event in events:
+        event.community = shared.setdefault(event.community_id, event.community)
+    with_viewer_membership(list(shared.values()), viewer)
+    return events
+
+
 def _in_range(events: QuerySet[Event], start: datetime, end: datetime) -> QuerySet[Event]:
     return events.filter(start__lt=end).filter(Q(last_end__isnull=True) | Q(last_end__gt=start))
 
@@ -101,13 +112,17 @@ def occurrences(
     newest_first: bool = False,
 ) -> list[Occurrence]:
     """The occurrences overlapping [start, end) of the events ``viewer`` may see."""
-    events = list(
-        with_details(
-            _in_range(event_queryset(viewer=viewer, community=community, mine=mine), start, end),
-            viewer,
-        )
+    events = share_communities(
+        list(
+            with_details(
+                _in_range(
+                    event_queryset(viewer=viewer, community=community, mine=mine), start, end
+                ),
+                viewer,
+            )
+        ),
+        viewer,
     )
-    with_viewer_membership(list({e.community_id: e.community for e in events}.values()), viewer)
     found = [
         occurrence
         for event in events
@@ -201,7 +216,9 @@ def community_feed_events(*, viewer: Any, community: Community) -> list[Event]:
     events = event_queryset(viewer=viewer, community=community).filter(
         Q(last_end__isnull=True) | Q(last_end__gt=since)
     )
-    return list(with_details(events, viewer).order_by("start")[:FEED_EVENTS])
+    return share_communities(
+        list(with_details(events, viewer).order_by("start")[:FEED_EVENTS]), viewer
+    )
 
 
 def member_feed_events(member: User) -> list[Event]:
@@ -218,9 +235,9 @@ def member_feed_events(member: User) -> list[Event]:
     ).values("event_id")
     events = event_queryset(viewer=member).filter(pk__in=registered)
     events = events.filter(Q(last_end__isnull=True) | Q(last_end__gt=since))
-    found = list(with_details(events, member).order_by("start")[:FEED_EVENTS])
-    with_viewer_membership(list({e.community_id: e.community for e in found}.values()), member)
-    return found
+    return share_communities(
+        list(with_details(events, member).order_by("start")[:FEED_EVENTS]), member
+    )
 
 
 def member_by_calendar_token(token: str) -> User:

@@ -39,6 +39,8 @@ from guilde.accounts.models import (
 from guilde.communities.models import Community, Membership, Tag
 from guilde.core import indexing
 from guilde.discussions.models import Post, Thread, Vote
+from guilde.events import recurrence
+from guilde.events.models import Event, EventRole, Registration
 from guilde.knowledge.models import Article, ArticleRevision
 
 CHUNK = 5000
@@ -149,6 +151,7 @@ class Generator:
         self._threads_and_posts(communities)
         self._articles(communities)
         self.profiles(member_ids)
+        self.events()
         # Searchable like anything written through the services (in batches of its own).
         indexing.changed("member", *member_ids)
         indexing.changed("community_content", *[c.pk for c, *_rest in communities])
@@ -487,6 +490,119 @@ class Generator:
             self._flush_articles(batch)
         self.counts.update(articles=made, article_revisions=revisions)
 
+    def events(self) -> None:
+        """About one event per thousand posts in the generated communities that have none,
+        from a random stream of their own (the rest of the data set does not depend on
+        them): every kind and format, a fifth of them weekly or monthly series, some
+        cancelled, from the data set's first day to a year after its last (past and
+        upcoming alike); hosts, a speaker, and answers from the community's members —
+        seats limited for some, so that waitlists exist."""
+        chooser = random.Random(self.seed + 14)  # noqa: S311 - data, not secrets
+        generated = list(
+            Community.objects.filter(slug__startswith="gen-")
+            .exclude(pk__in=Event.objects.values("community_id"))
+            .order_by("pk")
+        )
+        if not generated:
+            return
+        members: dict[int, list[int]] = {}
+        for community_id, member_id in Membership.objects.filter(
+            community__in=generated, status=Membership.Status.ACTIVE
+        ).values_list("community_id", "member_id"):
+            members.setdefault(community_id, []).append(member_id)
+        tags: dict[int, list[int]] = {}
+        for community_id, tag_id in Tag.objects.filter(community__in=generated).values_list(
+            "community_id", "pk"
+        ):
+            tags.setdefault(community_id, []).append(tag_id)
+        total = max(len(generated), self.posts // 1000)
+        kinds = [k for k, _label in Event.Kind.choices]
+        formats = [f for f, _label in Event.Format.choices]
+        made = registrations = 0
+        for _ in range(total):
+            community = chooser.choice(generated)
+            people = members.get(community.pk, [])
+            if not people:
+                continue
+            language = community.language
+            day = START + timedelta(days=chooser.randint(0, SPAN_DAYS + 365))
+            zone = chooser.choice(EVENT_ZONES)
+            start = day.replace(hour=chooser.choice((9, 12, 14, 17, 18)), minute=0)
+            event_format = chooser.choice(formats)
+            repeat = chooser.choice(("", "", "", "", "weekly", "monthly_weekday"))
+            words = WORDS_FR if language == "fr" else WORDS_EN
+            title = " ".join(chooser.choice(words) for _ in range(chooser.randint(3, 7)))
+            text = " ".join(chooser.choice(words) for _ in range(chooser.randint(10, 40))) + "."
+            event = Event(
+                community_id=community.pk,
+                title=title.capitalize(),
+                kind=chooser.choice(kinds),
+                format=event_format,
+                venue="" if event_format == Event.Format.ONLINE else "Salle " + str(made % 40),
+                join_url=""
+                if event_format == Event.Format.IN_PERSON
+                else "https://meet.example/" + str(made),
+                start=start,
+                end=start + timedelta(hours=chooser.choice((1, 2, 3))),
+                time_zone=zone,
+                repeat=repeat,
+                repeat_count=chooser.randint(4, 12) if repeat else None,
+                capacity_in_person=chooser.choice((None, None, 10, 30)),
+                capacity_online=chooser.choice((None, None, None, 50)),
+                status=Event.Status.CANCELLED
+                if chooser.random() < 0.05
+                else Event.Status.SCHEDULED,
+                created_by_id=chooser.choice(people),
+                created_at=start - timedelta(days=chooser.randint(3, 40)),
+                updated_at=start - timedelta(days=1),
+                description=text,
+                description_html=f"<p>{escape(text)}</p>",
+            )
+            event.last_end = recurrence.series_last_end(event)
+            event.save()
+            if tags.get(community.pk):
+                event.tags.set(chooser.sample(tags[community.pk], min(2, len(tags[community.pk]))))
+            hosts = {int(event.created_by_id or people[0]), chooser.choice(people)}
+            roles = [EventRole(event=event, member_id=m, role="host") for m in sorted(hosts)]
+            roles.append(EventRole(event=event, member_id=chooser.choice(people), role="speaker"))
+            EventRole.objects.bulk_create(roles, ignore_conflicts=True)
+            answering = chooser.sample(people, min(len(people), chooser.randint(0, 40)))
+            answers = [
+                ("in_person", "online", "interested", "not_going")[chooser.randint(0, 3)]
+                for _member in answering
+            ]
+            rows = []
+            seats = {"in_person": 0, "online": 0}
+            for number, (member, answer) in enumerate(zip(answering, answers, strict=True)):
+                if answer == "in_person" and not event.in_person:
+                    answer = "online"
+                if answer == "online" and not event.online:
+                    answer = "in_person"
+                capacity = (
+                    event.capacity_in_person if answer == "in_person" else event.capacity_online
+                )
+                waiting = False
+                if answer in seats:
+                    waiting = capacity is not None and seats[answer] >= capacity
+                    seats[answer] += 0 if waiting else 1
+                at = event.created_at + timedelta(minutes=number)
+                rows.append(
+                    Registration(
+                        event=event,
+                        member_id=member,
+                        occurrence=start if repeat else None,
+                        response=answer,
+                        waitlisted=waiting,
+                        waiting_since=at if waiting else None,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+            Registration.objects.bulk_create(rows)
+            made += 1
+            registrations += len(rows)
+        self.counts.update(events=made, event_registrations=registrations)
+
     def _flush_articles(self, batch: list[tuple[Article, list[ArticleRevision]]]) -> None:
         with transaction.atomic():
             Article.objects.bulk_create([a for a, _h in batch])
@@ -496,6 +612,9 @@ class Generator:
             ArticleRevision.objects.bulk_create(
                 list(itertools.chain.from_iterable(h for _a, h in batch))
             )
+
+
+EVENT_ZONES = ("Europe/Paris", "Europe/Paris", "America/Montreal", "Europe/London", "UTC")
 
 
 def generate(*, members: int, posts: int, communities: int, seed: int = 1) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 from django.utils import timezone
 
-from guilde.communities.tests.factories import CommunityFactory, member_of
+from guilde.communities.tests.factories import CommunityFactory, MembershipFactory, member_of
 from guilde.core.testing import assert_constant_queries
 from guilde.events import services
 from guilde.events.models import Event
@@ -20,15 +20,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_range_costs_the_same_queries_for_1_or_20_events(client):
-    community = CommunityFactory.create()
-    members = [member_of(community) for _ in range(2)]
+    """Events in several communities, hybrid with a join link: whether the viewer may see
+    each link is answered from memberships loaded once."""
+    communities = [CommunityFactory.create() for _ in range(3)]
+    members = [member_of(communities[0]) for _ in range(2)]
+    for community in communities[1:]:
+        for member in members:
+            MembershipFactory.create(community=community, member=member)
+    community = communities[0]
     client.force_login(members[0])
 
     def setup(count: int) -> None:
         while Event.objects.count() < count:
             number = Event.objects.count()
             event = EventFactory.create(
-                community=community,
+                community=communities[number % 3],
+                format="hybrid",
+                join_url="https://meet.example/room",
                 start=timezone.now() + timedelta(days=1 + number),
                 repeat="weekly" if number % 2 else "",
                 repeat_count=3 if number % 2 else None,

@@ -38,6 +38,7 @@ from guilde.discussions.models import (
     ThreadLink,
     Vote,
 )
+from guilde.events.models import Event, EventFeedback, EventRole, OccurrenceChange, Registration
 from guilde.knowledge.models import (
     Article,
     ArticleRevision,
@@ -55,7 +56,9 @@ FORMAT = "guilde-community"
 # History: 1 — members, community, tags, categories, memberships, uploads, threads, posts,
 # revisions, comments, reactions, votes, thread links, articles and their revisions,
 # proposals, review comments, feedback, outdated reports, learning paths.
-VERSION = 1
+# 2 — events, their changed occurrences, hosts and speakers, registrations (answers,
+# waitlist, attendance) and feedback.
+VERSION = 2
 MANIFEST = "manifest.json"
 DATA = "data/"
 FILES = "files/"
@@ -339,6 +342,81 @@ KINDS: tuple[Kind, ...] = (
         refs={"section": "path_sections", "article": "articles", "thread": "threads"},
         needed=("article", "thread"),
     ),
+    Kind(
+        "events",
+        Event,
+        lambda c: Event.objects.filter(community=c),
+        (
+            "title",
+            "kind",
+            "format",
+            "venue",
+            "address",
+            "join_url",
+            "start",
+            "end",
+            "time_zone",
+            "repeat",
+            "repeat_interval",
+            "repeat_until",
+            "repeat_count",
+            "last_end",
+            "capacity_in_person",
+            "capacity_online",
+            "registration_deadline",
+            "status",
+            "cancel_reason",
+            "sequence",
+            "created_at",
+            "updated_at",
+            "recording_url",
+            "outcomes",
+        ),
+        refs={"created_by": "members"},
+        many={"tags": "tags"},
+        markdown={"description": "description_html", "notes": "notes_html"},
+        not_exported={"community": "the community the archive holds"},
+    ),
+    Kind(
+        "event_changes",
+        OccurrenceChange,
+        lambda c: OccurrenceChange.objects.filter(event__community=c),
+        ("original_start", "cancelled", "start", "end", "note"),
+        refs={"event": "events"},
+    ),
+    Kind(
+        "event_roles",
+        EventRole,
+        lambda c: EventRole.objects.filter(event__community=c),
+        ("role",),
+        refs={"event": "events", "member": "members"},
+    ),
+    Kind(
+        "event_registrations",
+        Registration,
+        lambda c: Registration.objects.filter(event__community=c),
+        (
+            "occurrence",
+            "response",
+            "waitlisted",
+            "waiting_since",
+            "attendance",
+            "created_at",
+            "updated_at",
+        ),
+        refs={"event": "events", "member": "members"},
+        not_exported={
+            "reminded_day_at": "reminders are the source instance's; none is sent again",
+            "reminded_hour_at": "reminders are the source instance's; none is sent again",
+        },
+    ),
+    Kind(
+        "event_feedback",
+        EventFeedback,
+        lambda c: EventFeedback.objects.filter(event__community=c),
+        ("rating", "comment", "created_at"),
+        refs={"event": "events", "member": "members"},
+    ),
 )
 
 KIND_NAMES = ("members", "community", *(kind.name for kind in KINDS))
@@ -364,7 +442,7 @@ LEFT_BEHIND: dict[str, str] = {
     "people.ActivityEvidence": "expertise evidence is computed again by the importing instance",
     "people.TopicEvidence": "expertise evidence is computed again by the importing instance",
     "people.AnswerRequest": "who asked whom to answer is private to the two members",
-    "events": "events are not in the archive format yet (issue 14's second part adds them)",
+    "events.CalendarToken": "the secret address of a member's calendar on the source instance",
 }
 
 

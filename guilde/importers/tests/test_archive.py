@@ -161,11 +161,58 @@ def _community() -> dict[str, Any]:
     knowledge.step_add(actor=ada, section=section, thread=question)
     knowledge.step_add(actor=ada, section=section, url="https://example.org", title="Lien")
     PathStep.objects.create(section=section, thread=outside, position=9)  # moved away since
+    _events(community, ada, bob, cleo)
     conversations.conversation_start(sender=ada, recipients=[bob], body=SECRET_MESSAGE)
     gone = member_of(community, username="gone")
     discussions.post_create(actor=gone, thread=other, body="Au revoir")
     account_delete(actor=gone, member=gone, keep_contributions=True)
     return {"community": community, "question": question, "other": other, "ada": ada}
+
+
+def _events(community: Community, ada: User, bob: User, cleo: User) -> None:
+    """A weekly hybrid series with a cancelled and a moved occurrence, answers (one on the
+    waitlist), and a past meetup with notes, attendance and feedback."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from guilde.events import services as events
+    from guilde.events.recurrence import occurrences_between
+
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2027, 3, 18, 18, 0, tzinfo=paris)
+    series = events.event_create(
+        actor=ada,
+        community=community,
+        data=events.EventInput(
+            title="Atelier houblon", start=start, end=start + timedelta(hours=2),
+            time_zone="Europe/Paris", format="hybrid", venue="Brasserie",
+            join_url="https://meet.example/houblon", repeat="weekly", repeat_count=4,
+            capacity_in_person=1, description="Avec @bob, voir #1", tags=["houblon"],
+            speakers=["bob"],
+        ),
+    )  # fmt: skip
+    first, second, third, _fourth = occurrences_between(series, start, start + timedelta(days=30))
+    events.occurrence_cancel(actor=ada, event=series, key=second.key or start, reason="Férié")
+    moved = third.start + timedelta(days=1)
+    events.occurrence_move(
+        actor=ada, event=series, key=third.key or start, start=moved, end=moved + timedelta(hours=2)
+    )
+    events.rsvp(actor=bob, event=series, response="in_person", occurrence=first.key)
+    events.rsvp(actor=cleo, event=series, response="in_person", occurrence=first.key)
+    past_start = datetime(2025, 6, 5, 17, 0, tzinfo=UTC)
+    past = events.event_create(
+        actor=ada,
+        community=community,
+        data=events.EventInput(
+            title="Rencontre", start=past_start, end=past_start + timedelta(hours=2),
+            time_zone="America/Montreal", format="in_person", venue="Café",
+        ),
+    )  # fmt: skip
+    events.attendance_mark(actor=ada, event=past, member=bob, attendance="in_person")
+    events.followup_save(
+        actor=ada, event=past, notes="## Notes\n\nMerci @bob", recording_url="", outcomes="Un plan"
+    )
+    events.feedback_give(actor=bob, event=past, rating=5, comment="Super")
 
 
 def _empty_instance() -> None:

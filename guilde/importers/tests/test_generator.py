@@ -51,6 +51,13 @@ def test_the_generator_makes_realistic_data():
     assert questions.filter(accepted_post__isnull=False).count() > questions.count() / 3
     assert Community.objects.filter(slug__startswith="gen-", language="fr").exists()
     assert Article.objects.count() == counts["articles"]
+    # Events of every format, some series, answers with a waitlist where seats are few.
+    from guilde.events.models import Event, Registration
+
+    assert Event.objects.count() == counts["events"] >= 4
+    assert Registration.objects.count() == counts["event_registrations"]
+    assert Event.objects.exclude(repeat="").exists()
+    assert Event.objects.filter(last_end__isnull=False).count() == Event.objects.count()
     # Pages work on generated data.
     from django.test import Client
 
