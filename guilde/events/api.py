@@ -271,10 +271,16 @@ def _detail(viewer: Any, event: Event) -> dict[str, Any]:
     }
 
 
-def _occurrence_out(viewer: Any, occurrence: Occurrence) -> dict[str, Any]:
-    mine = selectors.my_registrations(viewer, occurrence.event).get(occurrence.key)
+def _occurrence_out(
+    viewer: Any, occurrence: Occurrence, events: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """``events``: each event's part, made once for all its occurrences."""
+    event = occurrence.event
+    mine = selectors.my_registrations(viewer, event).get(occurrence.key)
+    if event.pk not in events:
+        events[event.pk] = _event_out(viewer, event)
     return {
-        "event": _event_out(viewer, occurrence.event),
+        "event": events[event.pk],
         "occurrence": occurrence.key_text,
         "start": occurrence.start,
         "end": occurrence.end,
@@ -312,11 +318,12 @@ def _range(request: HttpRequest, params: RangeParams, community: Any) -> dict[st
         community=community,
         mine=params.mine and request.user.is_authenticated,
     )
+    made: dict[int, dict[str, Any]] = {}
     return {
         "start": start,
         "end": end,
         "truncated": len(found) > MAX_OCCURRENCES,
-        "results": [_occurrence_out(request.user, o) for o in found[:MAX_OCCURRENCES]],
+        "results": [_occurrence_out(request.user, o, made) for o in found[:MAX_OCCURRENCES]],
     }
 
 
