@@ -1,4 +1,4 @@
-"""Related threads and articles, by meaning."""
+"""Related threads, articles and events, by meaning."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ router = Router(tags=["search"])
 
 
 class RelatedOut(Schema):
-    type: Literal["thread", "article"]
+    type: Literal["thread", "article", "event"]
     id: str
     title: str
     url: str
@@ -26,9 +26,9 @@ class RelatedOut(Schema):
 
 @router.get("/search/related", response=list[RelatedOut], auth=public_auth)
 def related(
-    request: HttpRequest, type: Literal["thread", "article"], id: int
+    request: HttpRequest, type: Literal["thread", "article", "event"], id: int
 ) -> list[dict[str, Any]]:
-    """The threads and articles closest in meaning to a thread or article (up to five,
+    """The threads, articles and events closest in meaning to one of them (up to five,
     from every community the caller reads; refreshed seconds after content changes)."""
     if not visible(request.user, type, str(id)):
         raise Http404

@@ -1,4 +1,4 @@
-"""Vectors of what semantic search finds: threads and articles (events when they exist)."""
+"""Vectors of what semantic search finds: threads, articles and events."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ class Related:
 def _related_candidates(
     kind: str, key: str, communities: list[int], k: int
 ) -> list[tuple[str, str, float]]:
-    """The threads and articles of ``communities`` closest to this one's own vector (its
+    """The threads, articles and events of ``communities`` closest to this one's own vector (its
     question, or its text), closer than the floor; itself left out."""
     part = Embedding.Part.QUESTION if kind == "thread" else Embedding.Part.TEXT
     stored = (
@@ -83,7 +83,7 @@ def _related_candidates(
 
 
 def related(*, viewer: Any, kind: str, key: str, k: int = RELATED) -> list[Related]:
-    """The threads and articles closest in meaning to a thread or article, as ``viewer``
+    """The threads, articles and events closest in meaning to one of them, as ``viewer``
     may see them (from any community they read).
 
     The candidates are cached per version of the vector index and per set of readable

@@ -22,7 +22,7 @@ from guilde.search.models import Audience, Kind, SearchDocument
 from guilde.semantic.embedders import embedder
 from guilde.semantic.models import Embedding
 
-EMBEDDED_KINDS = (Kind.THREAD.value, Kind.ARTICLE.value)
+EMBEDDED_KINDS = (Kind.THREAD.value, Kind.ARTICLE.value, Kind.EVENT.value)
 # Characters of each part embedded: the encoder reads the start of a text.
 TITLE_CHARS = 300
 BODY_CHARS = 1500

@@ -44,7 +44,7 @@ def reembed_if_model_changed() -> int:
 def changed(kind: str, ids: tuple[Any, ...], **options: Any) -> None:
     """The handler :mod:`guilde.core.indexing` calls (after the search index's, in the
     writer's transaction): queue the vectors that may have changed."""
-    if kind in ("thread", "article"):
+    if kind in ("thread", "article", "event"):
         embed_documents.enqueue(kind, [str(pk) for pk in ids])
     elif kind == "post":  # an opening post or an accepted answer is part of the text
         threads = Post.objects.filter(pk__in=ids).filter(

@@ -47,7 +47,8 @@ CHECK_SECONDS = 2.0
 # 14 ms on one core, 8 on two. Indexes smaller than two chunks are scored in one call.
 SCORING_THREADS = min(4, os.cpu_count() or 1)
 CHUNK_ROWS = 25_000
-KINDS = ("thread", "article")  # kind codes in the metadata: their positions
+# Kind codes in the metadata are their positions: a new kind goes at the end.
+KINDS = ("thread", "article", "event")
 KEEP_VERSIONS = 2
 
 

@@ -1,4 +1,5 @@
-"""Related threads and articles beside a thread or an article (an htmx fragment)."""
+"""Related threads, articles and events beside a thread, an article or an event (an htmx
+fragment)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from guilde.semantic.vectors import KINDS
 
 
 def visible(viewer: object, kind: str, key: str) -> bool:
-    """Whether ``viewer`` may find the thread or article (kind, key)."""
+    """Whether ``viewer`` may find the thread, article or event (kind, key)."""
     return (
         kind in KINDS
         and key.isdigit()

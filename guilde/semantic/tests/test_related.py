@@ -81,7 +81,7 @@ def test_related_content_comes_by_meaning_from_every_community_read(world):
 def test_the_fragment_and_the_api_never_show_private_content(world, client):
     reading, hidden = world["reading"], world["hidden"]
     html = client.get("/search/related/", {"kind": "thread", "key": reading.pk}).content.decode()
-    assert "Related threads and articles" in html
+    assert "Related threads, articles and events" in html
     assert world["french"].title in html
     assert "close in meaning" in html
     assert hidden.title not in html
@@ -101,7 +101,7 @@ def test_the_fragment_and_the_api_never_show_private_content(world, client):
     french = client.get(
         "/search/related/", {"kind": "thread", "key": reading.pk}, HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
-    assert "Fils et articles liés" in french
+    assert "Fils, articles et événements liés" in french
 
 
 def test_related_lists_are_cached_and_refreshed_when_content_changes(world):
@@ -158,3 +158,40 @@ def test_related_costs_the_same_queries_for_1_or_5_items(client):
         small=1,
         large=5,
     )
+
+
+def test_events_are_related_content_both_ways(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guilde.events import services as events
+
+    brewers = CommunityFactory.create(slug="brewers", name="Brewers")
+    reading = question(
+        brewers,
+        "How do I clean my fermenter between batches?",
+        "It smells of old beer after each brew.",
+    )
+    host = member_of(brewers)
+    start = timezone.now() + timedelta(days=4)
+    event = events.event_create(
+        actor=host,
+        community=brewers,
+        data=events.EventInput(
+            title="Workshop: cleaning and sanitising fermenters",
+            description="Bring your fermenter: we clean, scrub and sanitise it between batches.",
+            start=start, end=start + timedelta(hours=2), time_zone="Europe/Paris",
+            format="online", join_url="https://meet.example/secret-room",
+        ),
+    )  # fmt: skip
+    indexed()
+    found = _keys(related(viewer=AnonymousUser(), kind="thread", key=str(reading.pk)))
+    assert ("event", str(event.pk)) in found
+    from_event = related(viewer=AnonymousUser(), kind="event", key=str(event.pk))
+    assert ("thread", str(reading.pk)) in _keys(from_event)
+    html = client.get("/search/related/", {"kind": "thread", "key": reading.pk}).content.decode()
+    assert event.title in html
+    assert "secret-room" not in html
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert f"/search/related/?kind=event&amp;key={event.pk}" in page
