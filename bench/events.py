@@ -26,9 +26,7 @@ Prints one JSON document; its last line is the JSON on one line.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,18 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def prepare() -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from bench.pages import DATA, ensure_data
+    from bench.pages import open_data_set
 
-    os.environ.pop("DATABASE_URL", None)
-    ensure_data()
-    env = {**os.environ, "GUILDE_DATA_DIR": str(DATA), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    subprocess.run([str(ROOT / ".venv" / "bin" / "guilde"), "migrate", "-v0"], env=env, check=True)
-    os.environ["GUILDE_DATA_DIR"] = str(DATA)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("GUILDE_RATE_LIMITS", "bench")
-    import django
-
-    django.setup()
+    open_data_set()
     from guilde.events.models import Event
     from guilde.importers.generator import PRESETS, Generator
 

@@ -41,6 +41,16 @@ def ensure_data() -> None:
     subprocess.run([guilde, "generate", "--preset", "bench-1m"], env=env, check=True)
 
 
+def open_data_set() -> None:
+    """The canonical data set (made when missing), migrated to this code, with Django set
+    up on it under production settings: what every benchmark of pages starts from."""
+    os.environ.pop("DATABASE_URL", None)
+    ensure_data()
+    env = {**os.environ, "GUILDE_DATA_DIR": str(DATA), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([str(ROOT / ".venv" / "bin" / "guilde"), "migrate", "-v0"], env=env, check=True)
+    setup_django()
+
+
 def setup_django() -> None:
     os.environ["GUILDE_DATA_DIR"] = str(DATA)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

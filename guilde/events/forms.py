@@ -28,6 +28,20 @@ def wall_clock(value: datetime, zone_name: str) -> datetime:
     return local
 
 
+def on_wall_clock(
+    form: forms.Form, data: dict[str, Any], names: tuple[str, ...], zone: str
+) -> None:
+    """Make the times ``names`` of ``data`` aware in ``zone``; an error on each that the
+    clocks skip there."""
+    for name in names:
+        if data.get(name) is None:
+            continue
+        try:
+            data[name] = wall_clock(data[name], zone)
+        except ValueError:
+            form.add_error(name, _("This time does not exist in that zone: the clocks skip it."))
+
+
 def _usernames(text: str) -> list[str]:
     return [part.strip().lstrip("@") for part in text.replace(";", ",").split(",") if part.strip()]
 
@@ -130,18 +144,8 @@ class EventForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        zone = data.get("time_zone")
-        if not zone:
-            return data
-        for name in ("start", "end", "registration_deadline"):
-            if data.get(name) is None:
-                continue
-            try:
-                data[name] = wall_clock(data[name], zone)
-            except ValueError:
-                self.add_error(
-                    name, _("This time does not exist in that zone: the clocks skip it.")
-                )
+        if data.get("time_zone"):
+            on_wall_clock(self, data, ("start", "end", "registration_deadline"), data["time_zone"])
         return data
 
     def to_input(self) -> EventInput:
@@ -189,14 +193,7 @@ class MoveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("start", "end"):
-            if data.get(name) is not None:
-                try:
-                    data[name] = wall_clock(data[name], self.zone)
-                except ValueError:
-                    self.add_error(
-                        name, _("This time does not exist in that zone: the clocks skip it.")
-                    )
+        on_wall_clock(self, data, ("start", "end"), self.zone)
         return data
 
 
