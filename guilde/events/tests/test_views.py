@@ -253,3 +253,10 @@ def test_calendar_settings_shows_and_resets_the_address(client):
     assert first in client.get(reverse("events:calendar_settings")).content.decode()
     client.post(reverse("events:calendar_settings"))
     assert services.calendar_token(member).token != first
+
+
+def test_event_page_marks_only_events_in_the_community_navigation(client):
+    event = EventFactory.create()
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert 'aria-current="page">Events</a>' in page
