@@ -51,9 +51,18 @@ classify(
 
 @on_account_deletion(order=76)
 def forget_events(context: DeletionContext) -> None:
+    from guilde.events.services import seats_freed
+
     member = context.member
+    seats = list(
+        Registration.objects.filter(member=member, waitlisted=False)
+        .filter(response__in=["in_person", "online"])
+        .select_related("event__community")
+    )
     for model in (EventRole, Registration, EventFeedback, CalendarToken):
         model._default_manager.filter(member=member).delete()
+    # Their seats go to the first in line, as when someone answers "not going".
+    seats_freed(seats)
     # Events belong to their community: they stay, without their creator.
     Event.objects.filter(created_by=member).update(created_by=None)
 

@@ -411,6 +411,14 @@ def _promote(event: Event, key: datetime | None, response: str) -> list[Registra
     return promoted
 
 
+def seats_freed(registrations: Iterable[Registration]) -> None:
+    """Seats these (now deleted) registrations held go to the waitlist."""
+    for registration in registrations:
+        with transaction.atomic():
+            event = _locked(registration.event)
+            _promote(event, registration.occurrence, registration.response)
+
+
 @transaction.atomic
 def rsvp(
     *, actor: User, event: Event, response: str, occurrence: datetime | None = None

@@ -98,3 +98,16 @@ def test_simultaneous_answers_for_the_last_seats_never_overbook():
         Registration.objects.filter(event=event, waitlisted=True).order_by("waiting_since", "pk")
     )
     assert [r.pk for r in waiting] == sorted(r.pk for r in waiting)
+
+
+@pytest.mark.django_db
+def test_a_deleted_account_gives_its_seat_to_the_first_in_line():
+    from guilde.accounts.member_rights import account_delete
+
+    community = CommunityFactory.create()
+    event = EventFactory.create(community=community, capacity_in_person=1)
+    seated, waiting = member_of(community), member_of(community)
+    services.rsvp(actor=seated, event=event, response="in_person")
+    services.rsvp(actor=waiting, event=event, response="in_person")
+    account_delete(actor=seated, member=seated, keep_contributions=False)
+    assert Registration.objects.get(event=event, member=waiting).has_seat
