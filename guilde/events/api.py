@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import AwareDatetime
 
 from guilde.accounts.api import signed_in
 from guilde.accounts.models import User
@@ -137,8 +138,10 @@ class RangeOut(Schema):
 
 
 class RangeParams(Schema):
-    start: datetime | None = Field(None, description="Default: now.")
-    end: datetime | None = Field(None, description="Default: 90 days after start; at most 366.")
+    start: AwareDatetime | None = Field(None, description="Default: now.")
+    end: AwareDatetime | None = Field(
+        None, description="Default: 90 days after start; at most 366."
+    )
     mine: bool = Field(False, description="Only the communities I belong to.")
 
 
@@ -147,8 +150,10 @@ class EventIn(Schema):
     description: str = Field("", max_length=50_000)
     kind: KindLiteral = "meetup"
     format: FormatLiteral = "in_person"
-    start: datetime = Field(description="With an offset; shown on the wall clock of time_zone.")
-    end: datetime
+    start: AwareDatetime = Field(
+        description="With an offset; shown on the wall clock of time_zone."
+    )
+    end: AwareDatetime
     time_zone: str = Field(..., max_length=64, description="An IANA zone, e.g. Europe/Paris.")
     venue: str = Field("", max_length=200)
     address: str = Field("", max_length=500)
@@ -159,7 +164,7 @@ class EventIn(Schema):
     repeat_count: int | None = Field(None, ge=1, le=500)
     capacity_in_person: int | None = Field(None, ge=0)
     capacity_online: int | None = Field(None, ge=0)
-    registration_deadline: datetime | None = None
+    registration_deadline: AwareDatetime | None = None
     tags: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list, description="Usernames; default: me.")
     speakers: list[str] = Field(default_factory=list)
@@ -170,8 +175,8 @@ class CancelIn(Schema):
 
 
 class MoveIn(Schema):
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
 
 
 class RsvpIn(Schema):
@@ -308,9 +313,13 @@ def _input(data: EventIn) -> services.EventInput:
 
 def _range(request: HttpRequest, params: RangeParams, community: Any) -> dict[str, Any]:
     start = params.start or timezone.now()
+    if not selectors.EARLIEST.year <= start.year <= selectors.LATEST.year:
+        raise HttpError(422, "The range lies between 1970 and 2200.")
     end = params.end or start + timedelta(days=selectors.LIST_DAYS)
     if end <= start or end - start > timedelta(days=MAX_RANGE_DAYS):
         raise HttpError(422, "The range ends after it starts, within 366 days.")
+    if end.year > selectors.LATEST.year:
+        raise HttpError(422, "The range lies between 1970 and 2200.")
     found = selectors.occurrences(
         viewer=request.user,
         start=start,

@@ -82,7 +82,13 @@ def can_see_join_link(viewer: Any, event: Event) -> bool:
         return False
     if can_edit_event(viewer, event):
         return True
-    return any(registration.has_seat for registration in registration_of(viewer, event))
+    # A seat on an occurrence not over yet: last week's seat is not this week's.
+    now, duration = timezone.now(), event.end - event.start
+    return any(
+        registration.has_seat
+        and (registration.occurrence is None or registration.occurrence + duration > now)
+        for registration in registration_of(viewer, event)
+    )
 
 
 @rule(Event, "feedback")

@@ -20,6 +20,9 @@ from guilde.events.models import Event, OccurrenceChange
 
 # Bounds the form and the API enforce: a series ends within these, or never.
 MAX_COUNT = 500
+# Events happen between these years (beyond, dates are refused: arithmetic on them would
+# overflow).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 MAX_SERIES_YEARS = 5
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -47,9 +50,10 @@ def occurrence_key_text(key: datetime | None) -> str:
 def parse_occurrence_key(text: str) -> datetime | None:
     """An occurrence key from a URL or the API (``20260312T170000Z``); ``None`` if malformed."""
     try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        found = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         return None
+    return found if EARLIEST_YEAR <= found.year <= LATEST_YEAR else None
 
 
 def rule(event: Event) -> dict[str, object] | None:
@@ -119,9 +123,9 @@ def _aware(value: date | datetime, event: Event) -> datetime:
     return datetime.combine(value, time(), tzinfo=event.zone)
 
 
-# Expansions of series over whole days, per process: the key holds the event's last change
-# (every change to a series or one of its occurrences moves ``updated_at``), so an entry is
-# never stale, only unused; the oldest go first.
+# Expansions of series over whole days, per process: the key holds everything the rule
+# and its changed occurrences say, so an entry is never stale, only unused; the oldest go
+# first.
 Expansion = list[tuple[datetime, datetime, datetime, bool]]
 _EXPANSIONS: OrderedDict[tuple[object, ...], Expansion] = OrderedDict()
 EXPANSIONS_KEPT = 4096
@@ -139,7 +143,21 @@ def occurrences_between(
     # Expand over the whole days around the range (lists start "now": one expansion a day).
     day_start = datetime.combine(start.astimezone(UTC).date(), time(), tzinfo=UTC)
     day_end = datetime.combine(end.astimezone(UTC).date(), time(), tzinfo=UTC) + timedelta(1)
-    key = (event.pk, event.updated_at, event.sequence, day_start, day_end)
+    changes = list(changes)
+    key = (
+        event.pk,
+        event.updated_at,
+        event.start,
+        event.end,
+        event.time_zone,
+        event.repeat,
+        event.repeat_interval,
+        event.repeat_until,
+        event.repeat_count,
+        tuple((c.original_start, c.cancelled, c.start, c.end) for c in changes),
+        day_start,
+        day_end,
+    )
     found = _EXPANSIONS.get(key) if event.pk is not None else None
     if found is None:
         found = _expand(event, day_start, day_end, changes)

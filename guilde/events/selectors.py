@@ -32,6 +32,8 @@ from guilde.events.recurrence import Occurrence
 LIST_DAYS = 90
 FEED_PAST_DAYS = 183
 FEED_EVENTS = 500
+# The dates lists, calendars and the API move between (beyond: ignored, or a 422).
+EARLIEST, LATEST = date(1970, 1, 1), date(2200, 1, 1)
 
 
 def readable_communities_q(viewer: Any) -> Q:

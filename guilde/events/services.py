@@ -9,13 +9,15 @@ seat promotes the first in line of that kind in the same transaction.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,8 +81,30 @@ SCHEDULE_FIELDS = (
 OTHER_FIELDS = ("capacity_in_person", "capacity_online", "registration_deadline")
 
 
+_web_address = URLValidator(schemes=["http", "https"])
+
+
+def _bad_address(value: str) -> bool:
+    try:
+        _web_address(value)
+    except ValidationError:
+        return True
+    return False
+
+
 def _check(data: EventInput) -> None:
     errors: dict[str, str] = {}
+    if data.join_url.strip() and _bad_address(data.join_url.strip()):
+        errors["join_url"] = _("Give a web address (http or https).")
+    for name in ("start", "end", "registration_deadline"):
+        value = getattr(data, name)
+        if value is not None and (
+            value.tzinfo is None
+            or not recurrence.EARLIEST_YEAR <= value.year <= recurrence.LATEST_YEAR - 10
+        ):
+            errors[name] = _("Give a date and time between 1970 and 2190, with its time zone.")
+    if errors:
+        raise ValidationError(errors)
     if not data.title.strip():
         errors["title"] = _("Give the event a title.")
     try:
@@ -230,22 +254,46 @@ def event_update(*, actor: User, event: Event, data: EventInput) -> Event:
     event.save()
     event.tags.set(tags)
     _set_roles(event, data, actor)
-    shift = event.start - old_start
-    if event.repeat and shift:
-        for change in OccurrenceChange.objects.filter(event=event):
-            change.original_start += shift
-            change.save(update_fields=["original_start"])
-        for registration in Registration.objects.filter(event=event, occurrence__isnull=False):
-            registration.occurrence = (registration.occurrence or old_start) + shift
-            registration.save(update_fields=["occurrence"])
+    if event.repeat and (event.start != old_start or event.time_zone != before["time_zone"]):
+        _rekey(event, old_start, zoneinfo.ZoneInfo(str(before["time_zone"])))
     if {"start", "end", "time_zone", "repeat", "venue", "address", "format"} & set(changed):
         _tell_registered(event, actor=actor, what="changed")
     waiting = Registration.objects.filter(event=event, waitlisted=True)
+    now, duration = timezone.now(), event.end - event.start
     for key in set(waiting.values_list("occurrence", flat=True)):
+        if (key or event.start) + duration <= now:
+            continue  # over: nobody is told a seat freed up for the past
         for kind in SEATS:
             _promote(event, key, kind)
     indexing.changed("event", event.pk)
     return event
+
+
+def _rekey(event: Event, old_start: datetime, old_zone: zoneinfo.ZoneInfo) -> None:
+    """A series moved (or changed zone): its answers and changed occurrences follow, each
+    by the same wall-clock shift as the series (across daylight saving, a UTC shift would
+    leave them on times the rule no longer gives). Rows are written anew, so that two
+    neighbouring occurrences never meet on one key midway."""
+    zone = event.zone
+    shift = event.start.astimezone(zone).replace(tzinfo=None) - old_start.astimezone(
+        old_zone
+    ).replace(tzinfo=None)
+
+    def moved(key: datetime) -> datetime:
+        local = key.astimezone(old_zone).replace(tzinfo=None) + shift
+        return local.replace(tzinfo=zone).astimezone(UTC)
+
+    changes = list(OccurrenceChange.objects.filter(event=event))
+    OccurrenceChange.objects.filter(event=event).delete()
+    for change in changes:
+        change.pk, change.original_start = None, moved(change.original_start)
+    OccurrenceChange.objects.bulk_create(changes)
+    answers = list(Registration.objects.filter(event=event, occurrence__isnull=False))
+    Registration.objects.filter(pk__in=[r.pk for r in answers]).delete()
+    for registration in answers:
+        registration.pk = None
+        registration.occurrence = moved(registration.occurrence or old_start)
+    Registration.objects.bulk_create(answers)
 
 
 def _registered(
@@ -371,9 +419,11 @@ def occurrence_move(
         original_start=key,
         defaults={"cancelled": False, "start": _minute(start), "end": _minute(end)},
     )
+    if event.last_end is not None and end > event.last_end:
+        event.last_end = end  # lists and calendars select by it
     event.sequence += 1
     event.updated_at = timezone.now()
-    event.save(update_fields=["sequence", "updated_at"])
+    event.save(update_fields=["sequence", "updated_at", "last_end"])
     _tell_registered(event, actor=actor, what="changed", occurrence=key, only_occurrence=True)
 
 
@@ -480,11 +530,17 @@ def attendance_mark(
     found = _occurrence(event, occurrence)
     if found.start > timezone.now():
         raise ValidationError(_("Attendance is marked once the event has started."))
+    if not Membership.objects.filter(
+        community=event.community, member=member, status=Membership.Status.ACTIVE
+    ).exists():
+        raise ValidationError({"member": _("Not a member of this community.")})
     registration, _created = Registration.objects.get_or_create(
         event=event,
         member=member,
         occurrence=found.key,
-        defaults={"response": attendance or Registration.Response.NOT_GOING},
+        defaults={
+            "response": attendance if attendance in SEATS else Registration.Response.NOT_GOING
+        },
     )
     if registration.response == Registration.Response.NOT_GOING and attendance in SEATS:
         registration.response = attendance
@@ -500,6 +556,8 @@ def followup_save(
 ) -> Event:
     """Notes, the recording's address and the outcomes of an event."""
     require(actor, "edit", event)
+    if recording_url.strip() and _bad_address(recording_url.strip()):
+        raise ValidationError({"recording_url": _("Give a web address (http or https).")})
     event.notes = notes
     event.notes_html = render(notes).html if notes.strip() else ""
     event.recording_url = recording_url.strip()
@@ -568,8 +626,19 @@ def send_reminders(now: datetime | None = None) -> int:
         )
         .filter(
             Q(occurrence__isnull=True, event__start__gt=now, event__start__lte=now + DAY)
-            # A series' occurrence may have been moved: look a little wider, then check.
             | Q(occurrence__gt=now - DAY, occurrence__lte=now + 2 * DAY)
+            # An occurrence moved further: by its new time.
+            | Q(
+                Exists(
+                    OccurrenceChange.objects.filter(
+                        event=OuterRef("event"),
+                        original_start=OuterRef("occurrence"),
+                        cancelled=False,
+                        start__gt=now,
+                        start__lte=now + DAY,
+                    )
+                )
+            )
         )
         .select_related("event__community", "member")
     )

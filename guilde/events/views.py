@@ -79,9 +79,10 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 
 def _day(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        found = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return found if found and selectors.EARLIEST <= found <= selectors.LATEST else None
 
 
 def _agenda(request: HttpRequest, community: Community | None) -> dict[str, Any]:
@@ -144,7 +145,7 @@ def _month(request: HttpRequest, community: Community | None) -> dict[str, Any]:
         first = date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
-    if not date(1970, 1, 1) <= first <= date(2200, 1, 1):
+    if not selectors.EARLIEST <= first <= selectors.LATEST:
         first = today.replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

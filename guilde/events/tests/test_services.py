@@ -171,3 +171,99 @@ def test_moving_a_series_moves_its_answers():
     assert registration.occurrence == later.astimezone(UTC)
     changed = Notification.objects.get(recipient=member, kind=Kind.EVENT)
     assert changed.data["what"] == "changed"
+
+
+def test_moving_a_series_across_daylight_saving_keeps_answers_on_its_occurrences():
+    from guilde.events.recurrence import occurrence_at
+
+    community = CommunityFactory.create()
+    host = member_of(community, role="coordinator")
+    member = member_of(community)
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2031, 3, 18, 18, 0, tzinfo=paris)
+    event = EventFactory.create(
+        community=community, created_by=host, start=start, end=start + timedelta(hours=2),
+        repeat="weekly", repeat_count=6,
+    )  # fmt: skip
+    first, second = occurrences_between(event, start, start + timedelta(days=8))
+    services.rsvp(actor=member, event=event, response="in_person", occurrence=first.key)
+    services.rsvp(actor=member, event=event, response="interested", occurrence=second.key)
+    # A week later and an hour later, past the change to summer time (30 March 2031).
+    later = datetime(2031, 3, 25, 19, 0, tzinfo=paris)
+    event = services.event_update(
+        actor=host,
+        event=event,
+        data=services.EventInput(
+            title=event.title, start=later, end=later + timedelta(hours=2),
+            time_zone="Europe/Paris", venue=event.venue, repeat="weekly", repeat_count=6,
+        ),
+    )  # fmt: skip
+    keys = sorted(
+        key
+        for key in Registration.objects.filter(member=member).values_list("occurrence", flat=True)
+        if key is not None
+    )
+    assert [k.astimezone(paris).strftime("%d %H:%M") for k in keys] == ["25 19:00", "01 19:00"]
+    assert all(occurrence_at(event, key, event.changes.all()) for key in keys)
+
+
+def test_unsafe_addresses_are_refused():
+    community = CommunityFactory.create()
+    host = member_of(community)
+    start = timezone.now() + timedelta(days=2)
+    with pytest.raises(ValidationError) as caught:
+        services.event_create(
+            actor=host,
+            community=community,
+            data=services.EventInput(
+                title="x", start=start, end=start + timedelta(hours=1), time_zone="UTC",
+                format="online", join_url="javascript:alert(1)",
+            ),
+        )  # fmt: skip
+    assert "join_url" in caught.value.message_dict
+    event = EventFactory.create(community=community, created_by=host)
+    with pytest.raises(ValidationError):
+        services.followup_save(
+            actor=host, event=event, notes="", recording_url="javascript:x", outcomes=""
+        )
+
+
+def test_attendance_of_someone_unregistered_and_of_outsiders():
+    community = CommunityFactory.create()
+    host = member_of(community, role="coordinator")
+    walk_in, outsider = member_of(community), member_of(CommunityFactory.create())
+    event = EventFactory.create(
+        community=community, created_by=host,
+        start=timezone.now() - timedelta(hours=2), end=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    absent = services.attendance_mark(actor=host, event=event, member=walk_in, attendance="absent")
+    assert (absent.response, absent.attendance) == ("not_going", "absent")
+    with pytest.raises(ValidationError):
+        services.attendance_mark(actor=host, event=event, member=outsider, attendance="online")
+
+
+def test_a_moved_occurrence_is_reminded_at_its_new_time_and_still_listed():
+    from guilde.events.selectors import occurrences
+
+    community = CommunityFactory.create()
+    host = member_of(community, role="coordinator")
+    member = member_of(community)
+    start = datetime(2027, 6, 1, 18, 0, tzinfo=UTC)
+    with time_machine.travel(start - timedelta(days=10), tick=False):
+        event = EventFactory.create(
+            community=community, created_by=host, start=start, end=start + timedelta(hours=1),
+            repeat="weekly", repeat_count=2, format="online",
+        )  # fmt: skip
+        last = occurrences_between(event, start, start + timedelta(days=8))[-1]
+        services.rsvp(actor=member, event=event, response="online", occurrence=last.key)
+        moved = last.start + timedelta(days=10)
+        services.occurrence_move(
+            actor=host, event=event, key=last.key or start, start=moved,
+            end=moved + timedelta(hours=1),
+        )  # fmt: skip
+        found = occurrences(
+            viewer=member, start=moved - timedelta(hours=1), end=moved + timedelta(hours=2)
+        )
+        assert [o.start for o in found] == [moved]
+    with time_machine.travel(moved - timedelta(minutes=30), tick=False):
+        assert services.send_reminders() == 1

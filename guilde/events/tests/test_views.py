@@ -260,3 +260,68 @@ def test_event_page_marks_only_events_in_the_community_navigation(client):
     page = client.get(event.get_absolute_url()).content.decode()
     assert page.count('aria-current="page"') == 1
     assert 'aria-current="page">Events</a>' in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/?from=9999-12-31",
+        "/events/?when=past&from=0001-01-02",
+        "/events/?from=not-a-date",
+        "/events/calendar/?month=9999-12",
+        "/events/calendar/?month=2026-13",
+        "/events/calendar/?month=abc",
+    ],
+)
+def test_odd_dates_in_addresses_are_ignored(client, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=9999-12-01T00:00:00Z",
+        "start=0001-01-01T00:00:00Z",
+        "start=bad",
+        "end=2020-01-01T00:00:00Z",
+    ],
+)
+def test_odd_ranges_in_the_api_are_refused_clearly(client, query):
+    response = client.get(f"/api/v1/events?{query}")
+    assert response.status_code == 422
+
+
+def test_last_weeks_seat_does_not_show_this_weeks_join_link(client):
+    community = CommunityFactory.create()
+    member = member_of(community)
+    start = timezone.now() - timedelta(days=7, hours=1)
+    event = EventFactory.create(
+        community=community, start=start, end=start + timedelta(hours=2), format="online",
+        join_url=JOIN, repeat="weekly", repeat_count=3,
+    )  # fmt: skip
+    past = occurrences_between(event, start, start + timedelta(hours=1))[0]
+    Registration.objects.create(event=event, member=member, occurrence=past.key, response="online")
+    client.force_login(member)
+    assert JOIN not in client.get(event.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("key", ["99991231T235959Z", "00010101T000000Z"])
+def test_extreme_occurrence_keys_are_not_found(client, key):
+    event = EventFactory.create(repeat="weekly", repeat_count=3)
+    assert client.get(event.get_absolute_url(), {"occurrence": key}).status_code == 404
+    assert client.get(f"/api/v1/events/{event.pk}/registrations?occurrence={key}").status_code in (
+        401,
+        404,
+    )
+
+
+def test_naive_times_are_refused_by_the_api(client):
+    community = CommunityFactory.create()
+    client.force_login(member_of(community))
+    response = client.post(
+        f"/api/v1/communities/{community.slug}/events",
+        {"title": "x", "start": "2027-01-01T10:00:00", "end": "2027-01-01T11:00:00",
+         "time_zone": "Europe/Paris", "format": "online"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 422
