@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -33,6 +34,14 @@ def signed_in(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise HttpError(401, "Sign in first.")
     return user
+
+
+def refused(error: Exception) -> HttpError:
+    """A service's refusal as the API's error (every app's API): 403 for a permission,
+    422 with the messages for invalid input."""
+    if isinstance(error, PermissionDenied):
+        return HttpError(403, str(error) or "Not allowed.")
+    return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
 
 
 def _invalid(error: DjangoValidationError) -> HttpError:

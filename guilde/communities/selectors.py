@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.accounts.selectors import MemberProfile, member_profiles, with_profile_relations
@@ -235,3 +237,17 @@ def my_communities(viewer: Any) -> list[Community]:
         .order_by("name")
     )
     return with_viewer_membership(communities, viewer)
+
+
+def tags_named(community: Community, names: Iterable[str], *, limit: int) -> list[Tag]:
+    """The community's topics that ``names`` name (by short name or name, any case); a
+    ``ValidationError`` for more than ``limit`` or for one the community does not have."""
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    if len(wanted) > limit:
+        raise ValidationError(_("At most %(count)s topics.") % {"count": limit})
+    found = [
+        t for t in community.tags.all() if t.slug.lower() in wanted or t.name.lower() in wanted
+    ]
+    if len(found) < len(wanted):
+        raise ValidationError(_("Choose topics from the community's list."))
+    return found

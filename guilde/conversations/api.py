@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guilde.accounts.api import signed_in
+from guilde.accounts.api import refused, signed_in
 from guilde.accounts.models import Block, User
 from guilde.api.auth import member_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -66,12 +66,6 @@ def _conversation_out(conversation: Conversation, viewer: User) -> dict[str, Any
     }
 
 
-def _refused(error: Exception) -> HttpError:
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "Not allowed.")
-    return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
-
-
 @router.get("/me/conversations", response=CursorPage[ConversationOut], auth=member_auth)
 def conversation_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     member = signed_in(request)
@@ -92,7 +86,7 @@ def conversation_start(request: HttpRequest, data: ConversationIn) -> Status[dic
             sender=member, recipients=recipients, body=data.body, subject=data.subject
         )
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     found = selectors.conversation_list(viewer=member).get(pk=conversation.pk)
     return Status(201, _conversation_out(found, member))
 
@@ -136,7 +130,7 @@ def message_send(
     try:
         message = services.message_send(sender=member, conversation=conversation, body=data.body)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(
         201,
         {
@@ -182,7 +176,7 @@ def block_add(request: HttpRequest, username: str) -> Status[None]:
     try:
         services.block_set(blocker=member, blocked=other, on=True)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(204, None)
 
 

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AwareDatetime
 
-from guilde.accounts.api import signed_in
+from guilde.accounts.api import refused, signed_in
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth, public_auth
 from guilde.communities.selectors import community_get, with_viewer_membership
@@ -41,12 +41,6 @@ ResponseLiteral = Literal["in_person", "online", "interested", "not_going"]
 AttendanceLiteral = Literal["", "in_person", "online", "absent"]
 MAX_RANGE_DAYS = 366
 MAX_OCCURRENCES = 1000
-
-
-def _refused(error: Exception) -> HttpError:
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "Not allowed.")
-    return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
 
 
 def _event(request: HttpRequest, event_id: int, action: str = "view") -> Event:
@@ -411,7 +405,7 @@ def event_create(request: HttpRequest, slug: str, data: EventIn) -> Status[dict[
     try:
         event = services.event_create(actor=member, community=community, data=_input(data))
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _detail(member, _event(request, event.pk)))
 
 
@@ -423,7 +417,7 @@ def event_update(request: HttpRequest, event_id: int, data: EventIn) -> dict[str
             actor=member, event=_event(request, event_id, "edit"), data=_input(data)
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _event(request, event_id))
 
 
@@ -435,7 +429,7 @@ def event_cancel(request: HttpRequest, event_id: int, data: CancelIn) -> dict[st
             actor=member, event=_event(request, event_id, "edit"), reason=data.reason
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _event(request, event_id))
 
 
@@ -454,7 +448,7 @@ def occurrence_cancel(
             actor=member, event=event, key=_key(event, occurrence), reason=data.reason
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _event(request, event_id))
 
 
@@ -475,7 +469,7 @@ def occurrence_move(
             end=data.end,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _event(request, event_id))
 
 
@@ -495,7 +489,7 @@ def rsvp(request: HttpRequest, event_id: int, data: RsvpIn) -> dict[str, Any]:
             occurrence=_key(event, data.occurrence),
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _registration_out(registration)
 
 
@@ -515,7 +509,7 @@ def attendance_mark(request: HttpRequest, event_id: int, data: AttendanceIn) -> 
             occurrence=_key(event, data.occurrence),
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _registration_out(registration)
 
 
@@ -533,7 +527,7 @@ def capture(request: HttpRequest, event_id: int) -> Status[dict[str, Any]]:
     try:
         article = services.capture(actor=member, event=_event(request, event_id, "edit"))
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, {"article": article.pk, "url": article.get_absolute_url()})
 
 
@@ -548,7 +542,7 @@ def feedback_give(request: HttpRequest, event_id: int, data: FeedbackIn) -> dict
             comment=data.comment,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return {"rating": feedback.rating, "comment": feedback.comment}
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
+from guilde.communities.selectors import tags_named
 from guilde.core import indexing
 from guilde.core.markdown import render
 from guilde.core.permissions import can, require
@@ -149,15 +150,10 @@ def _check(data: EventInput) -> None:
 
 
 def _tags(community: Community, names: Iterable[str]) -> list[Tag]:
-    wanted = {name.strip().lower() for name in names if name.strip()}
-    if len(wanted) > MAX_TAGS:
-        raise ValidationError({"tags": _("At most %(count)s topics.") % {"count": MAX_TAGS}})
-    found = [
-        t for t in community.tags.all() if t.slug.lower() in wanted or t.name.lower() in wanted
-    ]
-    if len(found) < len(wanted):
-        raise ValidationError({"tags": _("Choose topics from the community's list.")})
-    return found
+    try:
+        return tags_named(community, names, limit=MAX_TAGS)
+    except ValidationError as error:
+        raise ValidationError({"tags": error.messages}) from error
 
 
 def _people(community: Community, usernames: Iterable[str], field_name: str) -> list[User]:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from guilde.accounts.api import refused
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -39,12 +40,6 @@ def _member(request: HttpRequest) -> User:
     if not isinstance(request.user, User) or not request.user.is_authenticated:
         raise HttpError(401, "Sign in first.")
     return request.user
-
-
-def _refused(error: Exception) -> HttpError:
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "Not allowed.")
-    return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
 
 
 class ArticleSummaryOut(Schema):
@@ -334,7 +329,7 @@ def article_create(request: HttpRequest, slug: str, data: ArticleIn) -> Status[d
             publish_now=data.publish,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(
         201,
         _detail(member, selectors.article_get(viewer=member, community=community, pk=article.pk)),
@@ -363,7 +358,7 @@ def article_update(request: HttpRequest, article_id: int, data: ArticleUpdateIn)
             kind=data.kind,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _article(request, article_id))
 
 
@@ -402,7 +397,7 @@ def article_restore(request: HttpRequest, article_id: int, data: RestoreIn) -> d
             actor=_member(request), article=article, number=data.number
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _revision_out(revision)
 
 
@@ -419,7 +414,7 @@ def article_verify(request: HttpRequest, article_id: int) -> dict[str, Any]:
     try:
         services.article_verify(actor=member, article=_article(request, article_id, "steward"))
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _article(request, article_id))
 
 
@@ -435,7 +430,7 @@ def article_report(request: HttpRequest, article_id: int, data: ReportIn) -> Sta
             actor=member, article=article, text=data.text, thread=thread
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(204, None)
 
 
@@ -447,7 +442,7 @@ def article_archive(request: HttpRequest, article_id: int, data: ArchiveIn) -> d
     try:
         services.article_archive(actor=member, article=article, replaced_by=replacement)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _detail(member, _article(request, article_id))
 
 
@@ -498,7 +493,7 @@ def proposal_create(
             actor=member, article=article, title=data.title, body=data.body, summary=data.summary
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _proposal_out(proposal))
 
 
@@ -521,7 +516,7 @@ def proposal_review(request: HttpRequest, proposal_id: int, data: ReviewIn) -> d
                 comment=data.comment,
             )
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _proposal_out(proposal)
 
 
@@ -576,7 +571,7 @@ def path_create(request: HttpRequest, slug: str, data: PathIn) -> Status[dict[st
             actor=member, community=community, title=data.title, description=data.description
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _path_out(request, path))
 
 
@@ -597,7 +592,7 @@ def path_update(request: HttpRequest, path_id: int, data: PathIn) -> dict[str, A
             description=data.description,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _path_out(request, path)
 
 
@@ -613,7 +608,7 @@ def section_add(request: HttpRequest, path_id: int, data: SectionIn) -> Status[d
     try:
         services.section_add(actor=_member(request), path=path, title=data.title)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _path_out(request, path))
 
 
@@ -642,7 +637,7 @@ def step_add(request: HttpRequest, path_id: int, data: StepIn) -> Status[dict[st
             title=data.title,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _path_out(request, path))
 
 

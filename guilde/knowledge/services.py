@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Tag
+from guilde.communities.selectors import tags_named
 from guilde.core import indexing
 from guilde.core.events import publish
 from guilde.core.markdown import Rendered
@@ -61,15 +62,7 @@ def _clean_title(title: str) -> str:
 
 
 def _tags(community: Community, names: Iterable[str]) -> list[Tag]:
-    wanted = {name.strip().lower() for name in names if name.strip()}
-    if len(wanted) > MAX_TAGS:
-        raise ValidationError(_("At most %(count)s topics per article.") % {"count": MAX_TAGS})
-    found = [
-        t for t in community.tags.all() if t.slug.lower() in wanted or t.name.lower() in wanted
-    ]
-    if len(found) < len(wanted):
-        raise ValidationError(_("Choose topics from the community's list."))
-    return found
+    return tags_named(community, names, limit=MAX_TAGS)
 
 
 def _attach(article: Article, rendered: Rendered) -> None:

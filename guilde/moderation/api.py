@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from guilde.accounts.api import refused
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -34,12 +35,6 @@ def _member(request: HttpRequest) -> User:
     if not isinstance(request.user, User) or not request.user.is_authenticated:
         raise HttpError(401, "Sign in first.")
     return request.user
-
-
-def _refused(error: Exception) -> HttpError:
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "Not allowed.")
-    return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
 
 
 class FlagIn(Schema):
@@ -200,7 +195,7 @@ def flag_create(request: HttpRequest, post_id: int, data: FlagIn) -> Status[dict
     try:
         flag = services.flag_create(actor=member, post=post, reason=data.reason, text=data.text)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _flag_out(flag, moderator=False))
 
 
@@ -252,7 +247,7 @@ def post_decide(request: HttpRequest, post_id: int, data: DecisionIn) -> Status[
         else:
             discussions.post_restore(actor=actor, post=post, reason=data.reason)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(204, None)
 
 
@@ -263,7 +258,7 @@ def thread_action(request: HttpRequest, thread_id: int, data: ThreadActionIn) ->
     try:
         result = _run_thread_action(actor, thread, data)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return {"thread": result}
 
 
@@ -342,7 +337,7 @@ def suspend(request: HttpRequest, slug: str, username: str, data: SuspensionIn) 
             actor=_member(request), membership=membership, until=data.until, reason=data.reason
         )
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _state(membership)
 
 
@@ -354,7 +349,7 @@ def unsuspend(request: HttpRequest, slug: str, username: str) -> dict[str, Any]:
     try:
         community_services.membership_unsuspend(actor=_member(request), membership=membership)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _state(membership)
 
 
@@ -371,7 +366,7 @@ def warn(request: HttpRequest, slug: str, username: str, data: WarningIn) -> Sta
             message=data.message,
         )
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _entry_out(entry))
 
 
@@ -384,7 +379,7 @@ def silence(request: HttpRequest, username: str, data: SuspensionIn) -> Status[N
     try:
         services.member_silence(actor=actor, member=person, until=data.until, reason=data.reason)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(204, None)
 
 
@@ -397,7 +392,7 @@ def unsilence(request: HttpRequest, username: str) -> Status[None]:
     try:
         services.member_unsilence(actor=actor, member=person)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(204, None)
 
 
@@ -446,7 +441,7 @@ def appeal_create(request: HttpRequest, entry_id: int, data: AppealIn) -> Status
     try:
         appeal = services.appeal_create(actor=member, decision=entry, message=data.message)
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _appeal_out(appeal))
 
 
@@ -472,5 +467,5 @@ def appeal_decide(request: HttpRequest, appeal_id: int, data: AppealDecisionIn) 
             actor=member, appeal=appeal, overturn=data.decision == "overturn", outcome=data.outcome
         )
     except (ValidationError, PermissionDenied) as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return _appeal_out(appeal)
