@@ -22,6 +22,7 @@ BENCHMARKS = (
     ("semantic", [sys.executable, "bench/semantic.py"]),
     ("people", [sys.executable, "bench/people.py"]),
     ("events", [sys.executable, "bench/events.py"]),
+    ("matching", [sys.executable, "bench/matching.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # Before people: the people app reads events (hosting as expertise evidence), and the
     # demo data of each app is loaded in this order.
     "guilde.events",
+    "guilde.onboarding",
+    "guilde.mentoring",
     "guilde.people",
     "guilde.home",
     "guilde.api",

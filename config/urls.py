@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("guilde.semantic.urls")),
     path("", include("guilde.people.urls")),
     path("", include("guilde.events.urls")),
+    path("", include("guilde.onboarding.urls")),
+    path("", include("guilde.mentoring.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

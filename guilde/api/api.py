@@ -137,6 +137,8 @@ api.add_router("/", "guilde.search.api.router")
 api.add_router("/", "guilde.semantic.api.router")
 api.add_router("/", "guilde.people.api.router")
 api.add_router("/", "guilde.events.api.router")
+api.add_router("/", "guilde.onboarding.api.router")
+api.add_router("/", "guilde.mentoring.api.router")
 
 
 class InstanceOut(Schema):

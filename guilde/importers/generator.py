@@ -3,7 +3,8 @@
 Shapes, not noise: member activity follows a Zipf law (a few members write most posts),
 thread lengths are long-tailed (most threads short, a few very long), communities differ
 in size (also Zipf), half the threads are questions and most questions get an accepted
-answer, votes go mostly to early and accepted answers, some communities write French.
+answer, votes go mostly to early and accepted answers, some communities write French;
+each community runs a mentoring programme matched by the product's own matcher.
 Everything comes from one seeded random generator: the same seed gives the same rows.
 
 Rows go in with ``bulk_create`` in transactions of :data:`CHUNK`; text is rendered once
@@ -22,9 +23,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from random import Random
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.html import escape
 from django.utils.text import slugify
 
@@ -42,10 +45,22 @@ from guilde.discussions.models import Post, Thread, Vote
 from guilde.events import recurrence
 from guilde.events.models import Event, EventRole, Registration
 from guilde.knowledge.models import Article, ArticleRevision
+from guilde.mentoring.models import (
+    SLOTS,
+    Application,
+    CheckIn,
+    Goal,
+    Match,
+    Programme,
+    Relationship,
+    Resource,
+)
+from guilde.mentoring.models import Feedback as MentoringFeedback
 
 CHUNK = 5000
 START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)
 SPAN_DAYS = 5 * 365
+END = START + timedelta(days=SPAN_DAYS)
 
 
 @dataclass(frozen=True)
@@ -113,8 +128,7 @@ class Generator:
     # Text ----------------------------------------------------------------------------------
 
     def _sentence(self, words: list[str], length: int) -> str:
-        chosen = [self.random.choice(words) for _ in range(length)]
-        return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
+        return self._sentence_from(self.random, words, length)
 
     def _paragraph_pool(self, language: str) -> list[tuple[str, str]]:
         """A few hundred paragraphs per language, rendered once: (Markdown, HTML)."""
@@ -152,6 +166,7 @@ class Generator:
         self._articles(communities)
         self.profiles(member_ids)
         self.events()
+        self.mentoring()
         # Searchable like anything written through the services (in batches of its own).
         indexing.changed("member", *member_ids)
         indexing.changed("community_content", *[c.pk for c, *_rest in communities])
@@ -613,8 +628,444 @@ class Generator:
                 list(itertools.chain.from_iterable(h for _a, h in batch))
             )
 
+    # Mentoring -----------------------------------------------------------------------------
+
+    def mentoring(self) -> None:
+        """In every generated community without a programme, from a random stream of its
+        own: a running programme of a few dozen applications from the community's members,
+        matched by the product's own matcher (``services.matching_run``: scores, hard
+        rules, capacities), the pairs published and answered — most accepted by both sides,
+        each then a relationship with goals, check-ins and now and then a resource or, once
+        finished, feedback; a few declined; the rest still waiting — and in every other
+        community a second programme, open for applications.
+
+        The matcher reads members' time zones as they are today, so pairs proposed on
+        either side of a change of daylight saving time may differ."""
+        from guilde.mentoring import services as mentoring
+
+        chooser = random.Random(self.seed + 21)  # noqa: S311 - data, not secrets
+        generated = list(
+            Community.objects.filter(slug__startswith="gen-")
+            .exclude(pk__in=Programme.objects.values("community_id"))
+            .order_by("pk")
+        )
+        sizes = dict(
+            Membership.objects.filter(community__in=generated, status=Membership.Status.ACTIVE)
+            .values("community_id")
+            .annotate(n=Count("pk"))
+            .values_list("community_id", "n")
+        )
+        for number, community in enumerate(generated):
+            people = sizes.get(community.pk, 0)
+            if people < 4:
+                continue
+            mentees = min(chooser.randint(20, 40), people * 2 // 3)
+            mentors = min(max(2, mentees // 3 + chooser.randint(0, 4)), people - mentees)
+            running = self.mentoring_programme(
+                community,
+                mentees=mentees,
+                mentors=mentors,
+                capacities=(1, 3),
+                organisation_rule=chooser.choice(("", "prefer", "prefer", "forbid")),
+                opened=END - timedelta(days=120),
+                chooser=chooser,
+            )
+            mentoring.matching_run(actor=None, programme=running)
+            self._mentoring_answers(running, chooser)
+            if number % 2 == 1:
+                self.mentoring_programme(
+                    community,
+                    mentees=min(chooser.randint(10, 30), people * 2 // 3),
+                    mentors=min(chooser.randint(3, 10), people // 3),
+                    capacities=(1, 3),
+                    status=Programme.Status.OPEN,
+                    opened=END - timedelta(days=20),
+                    chooser=chooser,
+                )
+
+    def mentoring_programme(
+        self,
+        community: Community | None = None,
+        *,
+        mentees: int = 5000,
+        mentors: int = 1000,
+        capacities: tuple[int, int] = (1, 5),
+        topics: int = 0,
+        status: str = Programme.Status.MATCHING,
+        organisation_rule: str = Programme.OrganisationRule.PREFER,
+        avoiding: float = 0.1,
+        opened: datetime | None = None,
+        chooser: Random | None = None,
+    ) -> Programme:
+        """A programme of ``community`` (a new generated one when ``None``) with ``mentees``
+        and ``mentors`` applications, as coordinators would have it once applications
+        close (``status``): mentors' capacities uniform in ``capacities``; topics from the
+        community's tags (at least ``topics`` of them: synthetic ones are added), a mentee
+        wanting 1–5, a mentor offering 3–10, the popular ones most often (Zipf); one or two
+        languages (one in ten applications names none: the member's spoken languages
+        count); 3–12 weekly slots of ``models.SLOTS``; a share ``avoiding`` of mentees
+        avoid one of the mentors; a fiftieth of the mentors apply as mentees too.
+
+        Applicants are the community's members; when there are too few, new members are
+        made (``genm-<n>``: time zones around the world, spoken languages, an organisation
+        for 40 %) and join it. Rows go in with ``bulk_create``, topics and people to avoid
+        straight into the many-to-many tables: 6,000 applications take seconds."""
+        chooser = chooser or random.Random(self.seed + 28)  # noqa: S311 - data, not secrets
+        opened = opened or END - timedelta(days=60)
+        if community is None:
+            community = self._mentoring_community()
+        words = WORDS_FR if community.language == "fr" else WORDS_EN
+        both = min(mentors, mentees) // 50
+        with transaction.atomic():
+            tags = self._mentoring_topics(community, topics, chooser)
+            people = self._mentoring_people(community, mentors + mentees - both, chooser)
+            coordinator = (
+                Membership.objects.filter(community=community, role="coordinator")
+                .values_list("member_id", flat=True)
+                .first()
+            )
+            description = " ".join(
+                self._sentence_from(chooser, words, chooser.randint(8, 16)) for _ in range(3)
+            )
+            programme = Programme.objects.create(
+                community=community,
+                name=f"{chooser.choice(words).capitalize()} mentoring "
+                f"{community.mentoring_programmes.count() + 1}",
+                description=description,
+                description_html=f"<p>{escape(description)}</p>",
+                goals=self._sentence_from(chooser, words, chooser.randint(6, 12)),
+                starts_on=(opened + timedelta(days=45)).date(),
+                ends_on=(opened + timedelta(days=225)).date(),
+                status=status,
+                organisation_rule=organisation_rule,
+                max_capacity=max(capacities),
+                created_by_id=coordinator,
+                created_at=opened,
+                updated_at=opened,
+            )
+            weights = _zipf_weights(len(tags), 1.0)
+            applications: list[tuple[Application, set[int]]] = []
+            sides = (
+                (Application.Role.MENTOR, people[:mentors], (3, 10)),
+                (
+                    Application.Role.MENTEE,
+                    people[mentors - both : mentors - both + mentees],
+                    (1, 5),
+                ),
+            )
+            for role, members, (fewest, most) in sides:
+                for member in members:
+                    at = opened + timedelta(minutes=chooser.randint(0, 30 * 24 * 60))
+                    wanted = set(
+                        chooser.choices(
+                            tags,
+                            cum_weights=weights,
+                            k=min(len(tags), chooser.randint(fewest, most)),
+                        )
+                    )
+                    slots = set(chooser.sample(SLOTS, chooser.randint(3, 12)))
+                    applications.append(
+                        (
+                            Application(
+                                programme=programme,
+                                member_id=member,
+                                role=role,
+                                capacity=chooser.randint(*capacities)
+                                if role == Application.Role.MENTOR
+                                else 1,
+                                languages=self._mentoring_languages(community.language, chooser),
+                                availability=[slot for slot in SLOTS if slot in slots],
+                                goals=self._sentence_from(chooser, words, chooser.randint(5, 12)),
+                                created_at=at,
+                                updated_at=at,
+                            ),
+                            wanted,
+                        )
+                    )
+            Application.objects.bulk_create([a for a, _t in applications], batch_size=CHUNK)
+            skills = Application.skills.through
+            skills.objects.bulk_create(
+                [
+                    skills(application_id=application.pk, tag_id=tag)
+                    for application, wanted in applications
+                    for tag in sorted(wanted)
+                ],
+                batch_size=CHUNK,
+            )
+            mentor_people = people[:mentors]
+            avoid = Application.avoid.through
+            avoid.objects.bulk_create(
+                [
+                    avoid(application_id=application.pk, user_id=avoided)
+                    for application, _wanted in applications
+                    if application.role == Application.Role.MENTEE
+                    and chooser.random() < avoiding
+                    and (avoided := chooser.choice(mentor_people)) != application.member_id
+                ],
+                batch_size=CHUNK,
+            )
+        self.counts["mentoring_programmes"] = self.counts.get("mentoring_programmes", 0) + 1
+        self.counts["mentoring_applications"] = self.counts.get("mentoring_applications", 0) + len(
+            applications
+        )
+        return programme
+
+    @staticmethod
+    def _sentence_from(chooser: Random, words: list[str], length: int) -> str:
+        chosen = [chooser.choice(words) for _ in range(length)]
+        return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
+
+    @staticmethod
+    def _mentoring_languages(main: str, chooser: Random) -> list[str]:
+        if chooser.random() < 0.1:
+            return []  # none named: the member's spoken languages count
+        first = main if chooser.random() < 0.6 else chooser.choice(MENTORING_LANGUAGES)
+        chosen = {first}
+        if chooser.random() < 0.3:
+            chosen.add(chooser.choice(MENTORING_LANGUAGES))
+        return sorted(chosen)
+
+    def _mentoring_community(self) -> Community:
+        number = Community.objects.filter(slug__startswith="genm-").count() + 1
+        community = Community.objects.create(
+            slug=f"genm-{number}",
+            name=f"Mentoring practice {number}",
+            domain="Practitioners who learn from each other, one pair at a time.",
+            language="en",
+        )
+        return community
+
+    def _mentoring_topics(self, community: Community, at_least: int, chooser: Random) -> list[int]:
+        """The community's tag ids, with synthetic ones (two words) added up to ``at_least``
+        (twenty when it has none)."""
+        have = list(
+            Tag.objects.filter(community=community).order_by("pk").values_list("pk", "slug")
+        )
+        at_least = at_least or (0 if have else 20)
+        if len(have) < at_least:
+            words = WORDS_FR if community.language == "fr" else WORDS_EN
+            taken = {slug for _pk, slug in have}
+            names = [f"{a} {b}" for a, b in itertools.permutations(sorted(set(words)), 2)]
+            chooser.shuffle(names)
+            fresh = [name for name in names if slugify(name) not in taken]
+            Tag.objects.bulk_create(
+                [
+                    Tag(community=community, name=name, slug=slugify(name)[:60])
+                    for name in fresh[: at_least - len(have)]
+                ],
+                ignore_conflicts=True,
+            )
+            have = list(
+                Tag.objects.filter(community=community).order_by("pk").values_list("pk", "slug")
+            )
+        return [pk for pk, _slug in have]
+
+    def _mentoring_people(self, community: Community, needed: int, chooser: Random) -> list[int]:
+        """``needed`` distinct members of ``community`` in a random order, new ones made and
+        joined when it has too few."""
+        people = list(
+            Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+            .order_by("member_id")
+            .values_list("member_id", flat=True)
+        )
+        chooser.shuffle(people)
+        if len(people) < needed:
+            made = self._mentoring_members(needed - len(people), chooser)
+            Membership.objects.bulk_create(
+                [
+                    Membership(
+                        community=community,
+                        member_id=member,
+                        role="coordinator" if not people and index == 0 else "member",
+                        joined_at=START,
+                    )
+                    for index, member in enumerate(made)
+                ],
+                batch_size=CHUNK,
+            )
+            people += made
+        return people[:needed]
+
+    def _mentoring_members(self, count: int, chooser: Random) -> list[int]:
+        """``count`` new members with a time zone, spoken languages and, for 40 %, an
+        organisation (searchable, as the generator's members are)."""
+        first = User.objects.filter(username__startswith="genm-").count()
+        users = []
+        for number in range(first, first + count):
+            user = User(
+                username=f"genm-{number}",
+                email=f"genm-{number}@example.invalid",
+                display_name=f"{chooser.choice(FIRST)} {chooser.choice(LAST)}",
+                date_joined=START - timedelta(days=chooser.randint(0, 400)),
+                time_zone=chooser.choice(MENTORING_ZONES),
+                language=chooser.choice(("en", "en", "fr")),
+            )
+            user.set_unusable_password()
+            users.append(user)
+        User.objects.bulk_create(users, batch_size=CHUNK)
+        Organisation.objects.bulk_create(
+            [Organisation(slug=f"gen-org-{n}", name=f"Organisation {n}") for n in range(60)],
+            ignore_conflicts=True,
+        )
+        organisations = dict(
+            Organisation.objects.filter(slug__startswith="gen-org-").values_list("slug", "pk")
+        )
+        languages, affiliations = [], []
+        for user in users:
+            for code in {user.language, chooser.choice(MENTORING_LANGUAGES)}:
+                languages.append(MemberLanguage(member_id=user.pk, code=code))
+            if chooser.random() < 0.4:
+                slug = f"gen-org-{int(chooser.paretovariate(1.2)) % 60}"
+                affiliations.append(
+                    Affiliation(member_id=user.pk, organisation_id=organisations[slug])
+                )
+        MemberLanguage.objects.bulk_create(languages, batch_size=CHUNK)
+        Affiliation.objects.bulk_create(affiliations, batch_size=CHUNK)
+        made = [user.pk for user in users]
+        indexing.changed("member", *made)
+        self.counts["members"] = self.counts.get("members", 0) + len(made)
+        return made
+
+    def _mentoring_answers(self, programme: Programme, chooser: Random) -> None:
+        """Publish ``programme``'s proposals and answer them: both sides accept seven in
+        ten (a relationship: goals, check-ins, a resource for some, a tenth finished with
+        feedback from both), one in ten is declined, the rest wait for an answer."""
+        words = WORDS_FR if programme.community.language == "fr" else WORDS_EN
+        published = programme.created_at + timedelta(days=40)
+        articles = list(
+            Article.objects.filter(
+                community_id=programme.community_id, status__in=["published", "verified"]
+            ).values_list("pk", flat=True)[:20]
+        )
+        matches = list(programme.matches.select_related("mentee", "mentor").order_by("pk"))
+        accepted: list[Match] = []
+        for match in matches:
+            match.created_at = published - timedelta(days=5)
+            match.status = Match.Status.PUBLISHED
+            match.published_at = published
+            answered = published + timedelta(hours=chooser.randint(1, 24 * 10))
+            roll = chooser.random()
+            if roll < 0.7:
+                match.status = Match.Status.ACCEPTED
+                match.mentee_answer = match.mentor_answer = Match.Answer.ACCEPTED
+                match.answered_at = answered
+                accepted.append(match)
+            elif roll < 0.8:
+                match.status = Match.Status.DECLINED
+                side = chooser.choice(("mentee_answer", "mentor_answer"))
+                setattr(match, side, Match.Answer.DECLINED)
+                match.answered_at = answered
+            elif roll < 0.9:
+                match.mentor_answer = Match.Answer.ACCEPTED
+                match.answered_at = answered
+        Match.objects.bulk_update(
+            matches,
+            [
+                "created_at",
+                "status",
+                "published_at",
+                "mentee_answer",
+                "mentor_answer",
+                "answered_at",
+            ],
+        )
+        relationships = [
+            Relationship(
+                match=match,
+                programme=programme,
+                mentor_id=match.mentor.member_id,
+                mentee_id=match.mentee.member_id,
+                started_at=match.answered_at or published,
+            )
+            for match in accepted
+        ]
+        Relationship.objects.bulk_create(relationships)
+        goals: list[Goal] = []
+        check_ins: list[CheckIn] = []
+        resources: list[Resource] = []
+        feedback: list[MentoringFeedback] = []
+        statuses = [s for s, _label in Goal.Status.choices]
+        for relationship in relationships:
+            pair = (relationship.mentor_id, relationship.mentee_id)
+            for _ in range(chooser.randint(1, 3)):
+                goals.append(
+                    Goal(
+                        relationship=relationship,
+                        title=self._sentence_from(chooser, words, chooser.randint(3, 8))[:-1],
+                        status=chooser.choice(statuses),
+                        created_by_id=relationship.mentee_id,
+                        created_at=relationship.started_at + timedelta(days=1),
+                        updated_at=relationship.started_at + timedelta(days=chooser.randint(1, 60)),
+                    )
+                )
+            held = relationship.started_at
+            for _ in range(chooser.randint(0, 4)):
+                held += timedelta(days=chooser.randint(7, 28))
+                if held > END:
+                    break
+                check_ins.append(
+                    CheckIn(
+                        relationship=relationship,
+                        author_id=chooser.choice(pair),
+                        held_on=held.date(),
+                        notes=self._sentence_from(chooser, words, chooser.randint(8, 20)),
+                        next_steps=self._sentence_from(chooser, words, chooser.randint(4, 10)),
+                        created_at=held,
+                    )
+                )
+                relationship.last_check_in_at = held
+            if chooser.random() < 0.3:
+                article = chooser.choice(articles) if articles and chooser.random() < 0.5 else None
+                resources.append(
+                    Resource(
+                        relationship=relationship,
+                        added_by_id=relationship.mentor_id,
+                        article_id=article,
+                        url="" if article else f"https://example.org/reading/{len(resources)}",
+                        title="" if article else self._sentence_from(chooser, words, 4)[:-1],
+                        created_at=relationship.started_at + timedelta(days=3),
+                    )
+                )
+            if chooser.random() < 0.1:
+                relationship.status = Relationship.Status.FINISHED
+                relationship.finished_at = END
+                for member in pair:
+                    feedback.append(
+                        MentoringFeedback(
+                            relationship=relationship,
+                            member_id=member,
+                            rating=chooser.randint(3, 5),
+                            comment=self._sentence_from(chooser, words, chooser.randint(4, 12)),
+                            created_at=END,
+                        )
+                    )
+        Relationship.objects.bulk_update(
+            relationships, ["status", "finished_at", "last_check_in_at"]
+        )
+        Goal.objects.bulk_create(goals, batch_size=CHUNK)
+        CheckIn.objects.bulk_create(check_ins, batch_size=CHUNK)
+        Resource.objects.bulk_create(resources, batch_size=CHUNK)
+        MentoringFeedback.objects.bulk_create(feedback, batch_size=CHUNK)
+        programme.status = Programme.Status.RUNNING
+        programme.matched_at = published - timedelta(days=5)
+        programme.published_at = published
+        programme.save(update_fields=["status", "matched_at", "published_at"])
+        for name, count in (
+            ("mentoring_matches", len(matches)),
+            ("mentoring_relationships", len(relationships)),
+            ("mentoring_check_ins", len(check_ins)),
+        ):
+            self.counts[name] = self.counts.get(name, 0) + count
+
 
 EVENT_ZONES = ("Europe/Paris", "Europe/Paris", "America/Montreal", "Europe/London", "UTC")
+# Mentoring programmes' applicants made on demand: around the world, Europe most.
+MENTORING_ZONES = (
+    "Europe/Paris", "Europe/Paris", "Europe/London", "Europe/Berlin", "America/Montreal",
+    "America/New_York", "America/Sao_Paulo", "Africa/Lagos", "Asia/Kolkata", "Asia/Tokyo",
+    "Australia/Sydney", "UTC",
+)  # fmt: skip
+MENTORING_LANGUAGES = ("en", "en", "fr", "es", "de")
 
 
 def generate(*, members: int, posts: int, communities: int, seed: int = 1) -> dict[str, Any]:

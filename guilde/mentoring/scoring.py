@@ -32,7 +32,9 @@ NO_ORGANISATION = -1
 class Side:
     """One side's applications, row by row. ``skills``: applicants × skills (a mentee's
     wanted skills as 1; a mentor's offered skills with their strength, 0–1);
-    ``languages`` and ``availability``: bit masks (a bit per language, per weekly slot);
+    ``languages``: a bit mask (a bit per language); ``availability``: applicants × words,
+    a bit per hour of the week in UTC (168 bits in three 64-bit words; one word will do for
+    coarser slots);
     ``offsets``: hours from UTC now; ``organisations``: an id, or ``NO_ORGANISATION``;
     ``people``: each applicant's member id."""
 
@@ -63,6 +65,11 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return np.bitwise_count(values.astype(np.uint64)).astype(np.float32)
 
 
+def _words(availability: np.ndarray) -> np.ndarray:
+    values = np.asarray(availability, dtype=np.uint64)
+    return values[:, None] if values.ndim == 1 else values
+
+
 def criteria(mentees: Side, mentors: Side, rules: Rules) -> dict[str, np.ndarray]:
     """Each criterion's value for every pair (only those weighed)."""
     parts: dict[str, np.ndarray] = {}
@@ -76,8 +83,11 @@ def criteria(mentees: Side, mentors: Side, rules: Rules) -> dict[str, np.ndarray
         apart = np.minimum(apart, 24 - apart)
         parts["time_zone"] = 1.0 - np.minimum(apart, 12) / 12
     if weights.get("availability"):
-        shared = _popcount(mentees.availability[:, None] & mentors.availability[None, :])
-        wanted_slots = _popcount(mentees.availability)[:, None]
+        mentee_hours, mentor_hours = _words(mentees.availability), _words(mentors.availability)
+        shared = np.zeros((len(mentee_hours), len(mentor_hours)), dtype=np.float32)
+        for word in range(mentee_hours.shape[1]):
+            shared += _popcount(mentee_hours[:, word][:, None] & mentor_hours[:, word][None, :])
+        wanted_slots = _popcount(mentee_hours).sum(axis=1)[:, None]
         parts["availability"] = np.where(
             wanted_slots > 0, shared / np.maximum(wanted_slots, 1), 1.0
         ).astype(np.float32)

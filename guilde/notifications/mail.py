@@ -119,7 +119,7 @@ def _still_visible(notification: Notification) -> bool:
             member_id=notification.recipient_id,
             left_at__isnull=True,
         ).exists()
-    if notification.kind == Kind.EVENT and notification.community is not None:
+    if notification.kind in (Kind.EVENT, Kind.ONBOARDING) and notification.community is not None:
         recipient = notification.recipient
         with_viewer_membership([notification.community], recipient)
         return (

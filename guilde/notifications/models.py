@@ -87,6 +87,8 @@ class Kind(models.TextChoices):
     FLAG_OUTCOME = "flag_outcome", _("What became of my flags")
     KNOWLEDGE = "knowledge", _("Articles I look after or proposed changes to")
     EVENT = "event", _("Events I registered for")
+    MENTORING = "mentoring", _("My mentoring: proposed pairs, relationships, reminders")
+    ONBOARDING = "onboarding", _("Newcomers who chose me as their buddy")
 
 
 class Notification(models.Model):

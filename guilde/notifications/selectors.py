@@ -41,8 +41,9 @@ def still_visible(
         return notification.data.get("conversation") in (conversations or set())
     if notification.post is not None:
         return can(viewer, "read", notification.post)
-    if notification.kind == Kind.EVENT and notification.community is not None:
-        return can(viewer, "view", notification.community)  # an event is seen as its community
+    if notification.kind in (Kind.EVENT, Kind.ONBOARDING) and notification.community is not None:
+        # An event, a buddy: seen as their community.
+        return can(viewer, "view", notification.community)
     if notification.thread is not None:
         return can(viewer, "view", notification.thread)
     if notification.community is not None and notification.kind not in (
@@ -88,11 +89,24 @@ def target_url(notification: Notification) -> str:
         )
         occurrence = notification.data.get("occurrence")
         return f"{url}?occurrence={occurrence}" if occurrence else url
+    if notification.kind == Kind.MENTORING:
+        return _mentoring_url(notification)
+    if notification.kind == Kind.ONBOARDING and notification.community is not None:
+        return reverse("onboarding:welcome", args=[notification.community.slug]) + "#buddies"
     if notification.kind == Kind.JOIN_REQUEST and notification.community is not None:
         return reverse("communities:requests", args=[notification.community.slug])
     if notification.community is not None:
         return reverse("communities:detail", args=[notification.community.slug])
     return reverse("notifications:list")
+
+
+def _mentoring_url(notification: Notification) -> str:
+    data = notification.data
+    if data.get("relationship"):
+        return reverse("mentoring:relationship", args=[data["relationship"]])
+    if data.get("what") == "rematch" and notification.community and data.get("programme"):
+        return reverse("mentoring:review", args=[notification.community.slug, data["programme"]])
+    return reverse("mentoring:mine")
 
 
 def visible_ids(*, viewer: User, notifications: list[Notification]) -> set[int]:

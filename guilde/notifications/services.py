@@ -52,6 +52,8 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.FLAG_OUTCOME: Frequency.NEVER,
     Kind.KNOWLEDGE: Frequency.DAILY,
     Kind.EVENT: Frequency.IMMEDIATELY,
+    Kind.MENTORING: Frequency.IMMEDIATELY,
+    Kind.ONBOARDING: Frequency.IMMEDIATELY,
 }
 HARD_BOUNCES_BEFORE_STOPPING = 3
 

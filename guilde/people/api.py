@@ -80,6 +80,7 @@ class ExpertOut(Schema):
     articles: int
     verified_articles: int
     events: int = Field(..., description="Events hosted or spoken at.")
+    mentored: int = Field(..., description="Mentees mentored in the communities' programmes.")
     endorsements: int
     on_topic: list[TopicTagOut]
     last_answer_at: datetime | None
@@ -124,6 +125,7 @@ class TopicOut(Schema):
     articles: int
     verified_articles: int
     events: int = Field(..., description="Events hosted or spoken at.")
+    mentored: int = Field(..., description="Mentees mentored in the communities' programmes.")
     last_answer_at: datetime | None
     hidden: bool = Field(..., description="Hidden from the profile (only its owner sees it).")
     reason: str
@@ -150,9 +152,9 @@ class ExpertiseOut(Schema):
 
 @router.get("/members/{username}/expertise", response=ExpertiseOut, auth=public_auth)
 def member_expertise(request: HttpRequest, username: str) -> dict[str, Any]:
-    """A member's topics (from their answers and articles in the communities the caller
-    reads, each with the evidence in words) and declared skills with level and
-    endorsements."""
+    """A member's topics (from their answers, articles, events and mentoring in the
+    communities the caller reads, each with the evidence in words) and declared skills with
+    level and endorsements."""
     seen = expertise_of(viewer=request.user, member=selectors.member_named(username))
     return {
         "username": seen.member.username,
@@ -166,6 +168,7 @@ def member_expertise(request: HttpRequest, username: str) -> dict[str, Any]:
                 "articles": t.articles,
                 "verified_articles": t.verified,
                 "events": t.events,
+                "mentored": t.mentored,
                 "last_answer_at": t.last_at,
                 "hidden": t.hidden,
                 "reason": topic_reason(t),
@@ -359,6 +362,7 @@ def _knower_out(knower: Knower) -> dict[str, Any]:
         "articles": knower.expert.articles,
         "verified_articles": knower.expert.verified,
         "events": knower.expert.events,
+        "mentored": knower.expert.mentored,
         "endorsements": knower.expert.endorsements,
         "on_topic": [{"tag": t.slug, "answers": n} for t, n in knower.on_topic()],
         "last_answer_at": knower.expert.last_answer_at,

@@ -3,7 +3,8 @@ and community and per member and tag, so that a page ranks experts without readi
 answer.
 
 The score of :mod:`guilde.people.expertise` adds, per answer or article,
-``(Σ weight(tag) over its topical tags + ACTIVITY) × strength``; so a member's score for a
+``(Σ weight(tag) over its topical tags + ACTIVITY) × strength`` (likewise per event and
+per mentee mentored); so a member's score for a
 topic is ``Σ weight(t) × S(t) + ACTIVITY × A`` where ``S(t)`` sums the strengths of their
 evidence tagged ``t`` and ``A`` of all their evidence in the communities. :func:`refresh`
 stores ``S`` and ``A`` (and the question counts the weights need) as of now; the scheduler
@@ -34,6 +35,7 @@ from guilde.people.expertise import (
     endorsement_weight,
     endorsements_as_of,
     events_as_of,
+    mentoring_as_of,
     rank,
 )
 from guilde.people.models import ActivityEvidence, EvidenceSnapshot, TopicEvidence
@@ -49,6 +51,7 @@ class _Sums:
     articles: int = 0
     verified: int = 0
     events: int = 0
+    mentored: int = 0
     strength: float = 0.0
     last_at: datetime | None = None
 
@@ -67,6 +70,10 @@ class _Sums:
 
     def add_event(self, strength: float) -> None:
         self.events += 1
+        self.strength += strength
+
+    def add_mentee(self, strength: float) -> None:
+        self.mentored += 1
         self.strength += strength
 
     def fields(self) -> dict[str, object]:
@@ -119,6 +126,10 @@ def refresh(as_of: datetime | None = None) -> EvidenceSnapshot:
         activity[hosted.member_id, hosted.community_id].add_event(hosted.strength)
         for tag in hosted.tags:
             topics[hosted.member_id, tag].add_event(hosted.strength)
+    for mentoring in mentoring_as_of(communities, as_of):
+        activity[mentoring.member_id, mentoring.community_id].add_mentee(mentoring.strength)
+        for tag in mentoring.tags:
+            topics[mentoring.member_id, tag].add_mentee(mentoring.strength)
     for community, count in (
         Thread.tags.through.objects.filter(
             thread__community_id__in=communities,
@@ -261,9 +272,16 @@ def _evidence_of(
     on_topic = TopicEvidence.objects.filter(
         snapshot=snapshot, member_id__in=members, tag_id__in=tag_community
     ).values_list(
-        "member_id", "tag_id", "community_id", "answers", "articles", "events", "strength"
+        "member_id",
+        "tag_id",
+        "community_id",
+        "answers",
+        "articles",
+        "events",
+        "mentored",
+        "strength",
     )
-    for member, tag, community, answers, articles, events, strength in on_topic:
+    for member, tag, community, answers, articles, events, mentored, strength in on_topic:
         expert = found.setdefault(member, Expert(member))
         expert.score += weight.get(tag, 0.0) * strength
         where.add((member, community))
@@ -273,6 +291,8 @@ def _evidence_of(
             expert.articles_on_topic[tag] = articles
         if events:
             expert.events_on_topic[tag] = events
+        if mentored:
+            expert.mentored_on_topic[tag] = mentored
     activity = ActivityEvidence.objects.filter(
         snapshot=snapshot,
         member_id__in={member for member, _c in where},
@@ -286,6 +306,7 @@ def _evidence_of(
         "articles",
         "verified",
         "events",
+        "mentored",
         "strength",
         "last_at",
     )
@@ -298,6 +319,7 @@ def _evidence_of(
         articles,
         verified,
         events,
+        mentored,
         strength,
         last_at,
     ) in activity:
@@ -311,6 +333,7 @@ def _evidence_of(
         expert.articles += articles
         expert.verified += verified
         expert.events += events
+        expert.mentored += mentored
         if last_at and (expert.last_answer_at is None or last_at > expert.last_answer_at):
             expert.last_answer_at = last_at
     return found

@@ -2,9 +2,10 @@
 
 The evidence is what members did in the communities given, before ``as_of`` and nothing
 later — answers, articles (:func:`articles_as_of`), events hosted or spoken at
-(:func:`events_as_of`), endorsements. Answers are replies in a question thread, with
-whether the asker had accepted them by then and the upvotes they had received by then;
-articles and events count like an accepted answer, on their own tags. Each answer counts
+(:func:`events_as_of`), mentees mentored (:func:`mentoring_as_of`), endorsements. Answers
+are replies in a question thread, with whether the asker had accepted them by then and the
+upvotes they had received by then; articles, events and mentoring count like an accepted
+answer, on their own tags. Each answer counts
 
     (topical relevance + ACTIVITY) × quality × recency
 
@@ -39,6 +40,7 @@ from guilde.communities.models import Tag
 from guilde.discussions.models import Post, Thread
 from guilde.events.models import Event, EventRole
 from guilde.knowledge.models import Article
+from guilde.mentoring.models import Application, Relationship
 from guilde.people.models import Endorsement
 
 RECENCY_DAYS = 7.0
@@ -52,6 +54,8 @@ VERIFIED = 2.0
 ENDORSEMENT = 1.0
 # Hosting or speaking at an event that took place counts as an article does.
 HOSTED = ARTICLE
+# Mentoring someone (a relationship both sides accepted) counts as an article does.
+MENTORED = ARTICLE
 
 
 @dataclass
@@ -64,13 +68,16 @@ class Expert:
     articles: int = 0
     verified: int = 0
     events: int = 0
+    # Mentees mentored (relationships started, active or finished).
+    mentored: int = 0
     endorsements: int = 0
     # Answers to the questions a free-text topic found (see :func:`experts_on`).
     on_questions: int = 0
-    # Answers and articles on each of the topic's tags (tag id -> count).
+    # Answers, articles, events and mentees on each of the topic's tags (tag id -> count).
     on_topic: Counter[int] = field(default_factory=Counter)
     articles_on_topic: Counter[int] = field(default_factory=Counter)
     events_on_topic: Counter[int] = field(default_factory=Counter)
+    mentored_on_topic: Counter[int] = field(default_factory=Counter)
     last_answer_at: datetime | None = None
 
     @property
@@ -80,6 +87,7 @@ class Expert:
             +self.on_topic
             or +self.articles_on_topic
             or +self.events_on_topic
+            or +self.mentored_on_topic
             or self.endorsements
             or self.on_questions
         )
@@ -241,6 +249,50 @@ def events_as_of(
         yield Hosted(member, community, started, frozenset(tags[event]), (1.0 + HOSTED) * recency)
 
 
+@dataclass(frozen=True)
+class Mentored:
+    """A mentee a member mentored, as evidence at a date (its topics: ``tags``)."""
+
+    member_id: int
+    community_id: int
+    started_at: datetime
+    tags: frozenset[int]
+    strength: float
+
+
+def mentoring_as_of(
+    communities: list[int], as_of: datetime, exclude: Iterable[int] = ()
+) -> Iterator[Mentored]:
+    """Mentoring relationships of programmes of ``communities`` started before ``as_of``
+    (active or finished), once each, for their mentor when not in ``exclude``. Their topics:
+    those the mentor offered that the mentee wanted to learn, or, when none is shared, the
+    mentee's (the programme's community's tags only). Two queries, however many."""
+    rows = list(
+        Relationship.objects.filter(programme__community_id__in=communities, started_at__lt=as_of)
+        .exclude(mentor_id__in=list(exclude))
+        .order_by("started_at", "pk")
+        .values_list(
+            "mentor_id",
+            "programme__community_id",
+            "started_at",
+            "match__mentor_id",
+            "match__mentee_id",
+        )
+    )
+    skills: dict[int, set[int]] = defaultdict(set)
+    community_of: dict[int, int] = {}
+    for application, tag, community in Application.skills.through.objects.filter(
+        application_id__in={app for row in rows for app in row[3:]}
+    ).values_list("application_id", "tag_id", "tag__community_id"):
+        skills[application].add(tag)
+        community_of[tag] = community
+    for member, community, started, offered, wanted in rows:
+        mine = {tag for tag in skills[wanted] if community_of[tag] == community}
+        tags = (mine & skills[offered]) or mine
+        recency = 1.0 / (1.0 + (as_of - started).total_seconds() / 86400 / RECENCY_DAYS)
+        yield Mentored(member, community, started, frozenset(tags), (1.0 + MENTORED) * recency)
+
+
 def endorsements_as_of(tags: Iterable[int], as_of: datetime) -> Counter[int]:
     """Endorsements given before ``as_of`` of declared skills named like one of ``tags``
     (member id -> how many). Only of members who show their skills to everyone: a ranking
@@ -322,6 +374,12 @@ def experts(
         expert.score += (sum(weight.get(t, 0.0) for t in shared) + ACTIVITY) * hosted.strength
         expert.events += 1
         expert.events_on_topic.update(shared)
+    for mentoring in mentoring_as_of(communities, as_of, exclude):
+        expert = found.setdefault(mentoring.member_id, Expert(mentoring.member_id))
+        shared = topic & mentoring.tags
+        expert.score += (sum(weight.get(t, 0.0) for t in shared) + ACTIVITY) * mentoring.strength
+        expert.mentored += 1
+        expert.mentored_on_topic.update(shared)
     if topic:
         excluded = set(exclude)
         for member, count in endorsements_as_of(topic, as_of).items():

@@ -157,8 +157,8 @@ class EvidenceSnapshot(models.Model):
 
 
 class Evidence(models.Model):
-    """Sums over answers, articles and events: ``strength`` adds their quality × recency
-    (guilde.people.expertise)."""
+    """Sums over answers, articles, events and mentoring: ``strength`` adds their quality ×
+    recency (guilde.people.expertise)."""
 
     snapshot = models.ForeignKey(EvidenceSnapshot, on_delete=models.CASCADE, related_name="+")
     answers = models.PositiveIntegerField(default=0)
@@ -168,6 +168,8 @@ class Evidence(models.Model):
     verified = models.PositiveIntegerField(default=0)
     # Events the member hosted or spoke at (a series counts once).
     events = models.PositiveIntegerField(default=0)
+    # Mentees the member mentored (mentoring relationships started).
+    mentored = models.PositiveIntegerField(default=0)
     strength = models.FloatField(default=0.0)
     last_at = models.DateTimeField(null=True)
 

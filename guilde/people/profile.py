@@ -33,6 +33,7 @@ class Topic:
     articles: int = 0
     verified: int = 0
     events: int = 0
+    mentored: int = 0
     strength: float = 0.0
     last_at: datetime | None = None
     hidden: bool = False
@@ -79,6 +80,7 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
             "articles",
             "verified",
             "events",
+            "mentored",
             "strength",
             "last_at",
         )
@@ -92,6 +94,7 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
         articles,
         verified,
         events,
+        mentored,
         strength,
         last_at,
     ) in rows:
@@ -104,6 +107,7 @@ def topics_of(*, viewer: Any, member: User, limit: int = TOPICS_SHOWN) -> list[T
         topic.articles += articles
         topic.verified += verified
         topic.events += events
+        topic.mentored += mentored
         topic.strength += strength
         if last_at and (topic.last_at is None or last_at > topic.last_at):
             topic.last_at = last_at

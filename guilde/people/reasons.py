@@ -59,6 +59,13 @@ def reason(knower: Knower) -> str:
         % {"count": count, "tag": tag.slug}
         for tag, count in knower.events_on_topic()
     ]
+    parts += [
+        ngettext(
+            "%(count)s mentee mentored on #%(tag)s", "%(count)s mentees mentored on #%(tag)s", count
+        )
+        % {"count": count, "tag": tag.slug}
+        for tag, count in knower.mentored_on_topic()
+    ]
     if expert.accepted:
         parts.append(
             ngettext("%(count)s accepted answer", "%(count)s accepted answers", expert.accepted)
@@ -106,6 +113,11 @@ def topic_reason(topic: Topic) -> str:
         parts.append(
             ngettext("%(count)s event hosted", "%(count)s events hosted", topic.events)
             % {"count": topic.events}
+        )
+    if topic.mentored:
+        parts.append(
+            ngettext("%(count)s mentee mentored", "%(count)s mentees mentored", topic.mentored)
+            % {"count": topic.mentored}
         )
     if topic.last_at:
         parts.append(_("last answer on %(date)s") % {"date": _on(topic.last_at)})

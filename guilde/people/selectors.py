@@ -42,6 +42,9 @@ class Knower:
     def events_on_topic(self) -> list[tuple[Tag, int]]:
         return self._counted(self.expert.events_on_topic)
 
+    def mentored_on_topic(self) -> list[tuple[Tag, int]]:
+        return self._counted(self.expert.mentored_on_topic)
+
     def _counted(self, counts: Any) -> list[tuple[Tag, int]]:
         found = [(tag, counts[tag.pk]) for tag in self.topic_tags]
         return sorted(

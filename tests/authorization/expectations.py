@@ -1007,3 +1007,292 @@ EXPECTATIONS.update(
         "POST /api/v1/me/calendar/reset": Expect(signed_in(401, 200), method="POST"),
     }
 )
+
+
+# Mentoring --------------------------------------------------------------------------------
+# In the private community (world.py): "programme" is running, with a published match
+# between the owner and a member holding none of the seven roles, two proposed pairs (the
+# member with the moderator; a newcomer with that member), and their relationship (a goal,
+# a check-in with a private note); "open_programme" takes applications (the member applied
+# as a mentee); "draft_programme" is a draft. Coordinators and administrators manage
+# programmes; a relationship is its pair's alone, so every one of the seven roles gets 404.
+
+PRIVATE_NOTE = ("private check-in note",)
+API_MANAGERS = (401, 404, 404, 403, 403, 200, 200)  # the community's coordinators, admins
+API_PAIR_ONLY = (401, 404, 404, 404, 404, 404, 404)
+
+
+def _programme_id(world: World, name: str = "programme") -> dict[str, object]:
+    return {"programme_id": world.objects[name].pk}
+
+
+def _match_id(world: World, name: str = "match") -> dict[str, object]:
+    return {"match_id": world.objects[name].pk}
+
+
+def _relationship_id(world: World) -> dict[str, object]:
+    return {"relationship_id": world.objects["relationship"].pk}
+
+
+_PROGRAMME_INPUT = {"name": "A programme made through the API"}
+_APPLICATION_INPUT = {"topics": ["Python"], "languages": ["en"], "availability": ["mon-evening"]}
+
+EXPECTATIONS.update(
+    {
+        "GET /api/v1/communities/{slug}/mentoring/programmes": Expect(
+            READERS_ONLY, kwargs={"slug": "private"}, never_shows=PRIVATE_NOTE
+        ),
+        "POST /api/v1/communities/{slug}/mentoring/programmes": Expect(
+            (401, 404, 404, 403, 403, 201, 201), kwargs={"slug": "private"}, data=_PROGRAMME_INPUT
+        ),
+        # A draft: those who manage it, and nobody else knows it exists.
+        "GET /api/v1/mentoring/programmes/{programme_id}": Expect(
+            (404, 404, 404, 404, 404, 200, 200),
+            kwargs=lambda w: _programme_id(w, "draft_programme"),
+            never_shows=PRIVATE_NOTE,
+        ),
+        "PUT /api/v1/mentoring/programmes/{programme_id}": Expect(
+            API_MANAGERS, kwargs=_programme_id, data=_PROGRAMME_INPUT
+        ),
+        # Opening the draft: members do not see it at all.
+        "POST /api/v1/mentoring/programmes/{programme_id}/status": Expect(
+            (401, 404, 404, 404, 404, 200, 200),
+            kwargs=lambda w: _programme_id(w, "draft_programme"),
+            data={"status": "open"},
+        ),
+        "GET /api/v1/mentoring/programmes/{programme_id}/applications": Expect(
+            API_MANAGERS, kwargs=_programme_id, never_shows=PRIVATE_NOTE
+        ),
+        # One's own application: the member applied as a mentee, nobody else of the roles.
+        "GET /api/v1/mentoring/programmes/{programme_id}/applications/{role}": Expect(
+            (401, 404, 404, 200, 404, 404, 404),
+            kwargs=lambda w: {**_programme_id(w), "role": "mentee"},
+            never_shows=PRIVATE_NOTE,
+        ),
+        # Applying: members who may post (administrators are not members: 403).
+        "PUT /api/v1/mentoring/programmes/{programme_id}/applications/{role}": Expect(
+            (401, 404, 404, 200, 200, 200, 403),
+            kwargs=lambda w: {**_programme_id(w, "open_programme"), "role": "mentor"},
+            data=_APPLICATION_INPUT,
+        ),
+        "DELETE /api/v1/mentoring/programmes/{programme_id}/applications/{role}": Expect(
+            (401, 404, 404, 204, 404, 404, 404),
+            kwargs=lambda w: {**_programme_id(w, "open_programme"), "role": "mentee"},
+        ),
+        "POST /api/v1/mentoring/programmes/{programme_id}/matching": Expect(
+            (401, 404, 404, 403, 403, 202, 202), kwargs=_programme_id
+        ),
+        "GET /api/v1/mentoring/programmes/{programme_id}/matches": Expect(
+            API_MANAGERS, kwargs=_programme_id, never_shows=PRIVATE_NOTE
+        ),
+        # The newcomer's mentee gets the moderator (who has room for one more).
+        "POST /api/v1/mentoring/programmes/{programme_id}/matches": Expect(
+            (401, 404, 404, 403, 403, 201, 201),
+            kwargs=_programme_id,
+            data=lambda w: {
+                "mentee": w.objects["apprentice_application"].pk,
+                "mentor": w.objects["moderator_application"].pk,
+            },
+        ),
+        "POST /api/v1/mentoring/programmes/{programme_id}/matches/swap": Expect(
+            API_MANAGERS,
+            kwargs=_programme_id,
+            data=lambda w: {
+                "first": w.objects["proposed_match"].pk,
+                "second": w.objects["other_proposed_match"].pk,
+            },
+        ),
+        "POST /api/v1/mentoring/programmes/{programme_id}/publish": Expect(
+            API_MANAGERS, kwargs=_programme_id
+        ),
+        "GET /api/v1/mentoring/programmes/{programme_id}/health": Expect(
+            API_MANAGERS, kwargs=_programme_id, never_shows=PRIVATE_NOTE
+        ),
+        # The published match: its pair (neither is one of the roles) and those who manage
+        # the programme see it; only the pair answers (managers: 403).
+        "GET /api/v1/mentoring/matches/{match_id}": Expect(
+            (401, 404, 404, 404, 404, 200, 200), kwargs=_match_id, never_shows=PRIVATE_NOTE
+        ),
+        "POST /api/v1/mentoring/matches/{match_id}/answer": Expect(
+            (401, 404, 404, 404, 404, 403, 403), kwargs=_match_id, data={"accept": True}
+        ),
+        # A proposed pair is seen by those who manage the programme only — not even by its
+        # mentee, the member, before it is published.
+        "POST /api/v1/mentoring/matches/{match_id}/lock": Expect(
+            (401, 404, 404, 404, 404, 200, 200),
+            kwargs=lambda w: _match_id(w, "proposed_match"),
+            data={"locked": True},
+        ),
+        "DELETE /api/v1/mentoring/matches/{match_id}": Expect(
+            (401, 404, 404, 404, 404, 204, 204), kwargs=lambda w: _match_id(w, "proposed_match")
+        ),
+        # Relationships: the pair's alone — coordinators and administrators included.
+        "GET /api/v1/mentoring/relationships": Expect(
+            signed_in(401, 200), never_shows=PRIVATE_NOTE
+        ),
+        "GET /api/v1/mentoring/relationships/{relationship_id}": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id, never_shows=PRIVATE_NOTE
+        ),
+        "POST /api/v1/mentoring/relationships/{relationship_id}/goals": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id, data={"title": "A goal"}
+        ),
+        "PUT /api/v1/mentoring/relationships/{relationship_id}/goals/{goal_id}": Expect(
+            API_PAIR_ONLY,
+            kwargs=lambda w: {**_relationship_id(w), "goal_id": w.objects["goal"].pk},
+            data={"status": "done"},
+        ),
+        "GET /api/v1/mentoring/relationships/{relationship_id}/check-ins": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id, never_shows=PRIVATE_NOTE
+        ),
+        "POST /api/v1/mentoring/relationships/{relationship_id}/check-ins": Expect(
+            API_PAIR_ONLY,
+            kwargs=_relationship_id,
+            data=lambda w: {"held_on": timezone.localdate().isoformat(), "notes": "Mine"},
+        ),
+        "POST /api/v1/mentoring/relationships/{relationship_id}/resources": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id, data={"url": "https://example.org/"}
+        ),
+        "PUT /api/v1/mentoring/relationships/{relationship_id}/feedback": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id, data={"rating": 5}
+        ),
+        "POST /api/v1/mentoring/relationships/{relationship_id}/finish": Expect(
+            API_PAIR_ONLY, kwargs=_relationship_id
+        ),
+    }
+)
+
+# Mentoring pages: the same objects. Pages send the anonymous to sign in (302) where the
+# API says 401; a refused write is a 403, a refusal of the programme's state a message and
+# a redirect (302).
+MANAGER_PAGES = (302, 404, 404, 403, 403, 200, 200)
+MANAGER_POSTS = (302, 404, 404, 403, 403, 302, 302)
+PAIR_ONLY_PAGES = (302, 404, 404, 404, 404, 404, 404)
+
+
+def _programme_page(world: World, name: str = "programme") -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects[name].pk}
+
+
+def _relationship_page(world: World) -> dict[str, object]:
+    return {"pk": world.objects["relationship"].pk}
+
+
+def _pair_post(data: dict[str, object] | None = None) -> Expect:
+    return Expect(PAIR_ONLY_PAGES, method="POST", kwargs=_relationship_page, data=data or {})
+
+
+EXPECTATIONS.update(
+    {
+        "mentoring:mine": Expect(signed_in(302, 200), never_shows=PRIVATE_NOTE),
+        "mentoring:programmes": Expect(
+            READERS_ONLY, kwargs={"slug": "private"}, never_shows=PRIVATE_NOTE
+        ),
+        "mentoring:create": Expect(MANAGER_PAGES, kwargs={"slug": "private"}),
+        "mentoring:programme": Expect(
+            READERS_ONLY, kwargs=_programme_page, never_shows=PRIVATE_NOTE
+        ),
+        "mentoring:edit": Expect(MANAGER_PAGES, kwargs=_programme_page),
+        "mentoring:move": Expect(
+            MANAGER_POSTS, method="POST", kwargs=_programme_page, data={"status": "closed"}
+        ),
+        "mentoring:apply": Expect(
+            WRITERS,
+            kwargs=lambda w: {**_programme_page(w, "open_programme"), "role": "mentor"},
+        ),
+        # Only the member applied to the open programme.
+        "mentoring:withdraw": Expect(
+            (302, 404, 404, 302, 404, 404, 404),
+            method="POST",
+            kwargs=lambda w: {**_programme_page(w, "open_programme"), "role": "mentee"},
+        ),
+        "mentoring:review": Expect(MANAGER_PAGES, kwargs=_programme_page, never_shows=PRIVATE_NOTE),
+        "mentoring:run": Expect(MANAGER_POSTS, method="POST", kwargs=_programme_page),
+        "mentoring:match_action": Expect(
+            MANAGER_POSTS,
+            method="POST",
+            kwargs=lambda w: {**_programme_page(w), "match_pk": w.objects["proposed_match"].pk},
+            data={"action": "lock"},
+        ),
+        "mentoring:swap": Expect(
+            MANAGER_POSTS,
+            method="POST",
+            kwargs=_programme_page,
+            data=lambda w: {
+                "match": [w.objects["proposed_match"].pk, w.objects["other_proposed_match"].pk]
+            },
+        ),
+        "mentoring:assign": Expect(
+            MANAGER_POSTS,
+            method="POST",
+            kwargs=_programme_page,
+            data=lambda w: {
+                "mentee": w.objects["apprentice_application"].pk,
+                "mentor": w.objects["moderator_application"].pk,
+            },
+        ),
+        "mentoring:publish": Expect(MANAGER_POSTS, method="POST", kwargs=_programme_page),
+        # The owner's published pair: those who manage the programme see it, but only its
+        # pair may answer.
+        "mentoring:answer": Expect(
+            (302, 404, 404, 404, 404, 403, 403),
+            method="POST",
+            kwargs=lambda w: {"pk": w.objects["match"].pk},
+            data={"accept": "1"},
+        ),
+        "mentoring:relationship": Expect(PAIR_ONLY_PAGES, kwargs=_relationship_page),
+        "mentoring:goal_add": _pair_post({"title": "An intrusive goal"}),
+        "mentoring:goal_status": Expect(
+            PAIR_ONLY_PAGES,
+            method="POST",
+            kwargs=lambda w: {**_relationship_page(w), "goal_pk": w.objects["goal"].pk},
+            data={"status": "done"},
+        ),
+        "mentoring:check_in": _pair_post({"held_on": "2026-11-27", "notes": "intrusion"}),
+        "mentoring:resource_add": _pair_post({"url": "https://example.org/"}),
+        "mentoring:feedback": _pair_post({"rating": "5"}),
+        "mentoring:finish": _pair_post(),
+    }
+)
+
+
+# Onboarding -------------------------------------------------------------------------------
+# In the private community (world.py): the coordinator's welcome, and the coordinator
+# suggested to the member as their buddy. The welcome page and my onboarding are for the
+# community's readers; its settings and the newcomers' progress for coordinators and
+# administrators; a buddy suggestion is answered by the member it was made to (others
+# have none: refused; administrators are not members: 403).
+
+ONBOARDING_MANAGERS = (302, 404, 404, 403, 403, 200, 200)
+API_ONBOARDING_MANAGERS = (401, 404, 404, 403, 403, 200, 200)
+API_BUDDY_ANSWER = (401, 404, 404, 200, 422, 422, 403)
+
+EXPECTATIONS.update(
+    {
+        "onboarding:welcome": Expect(READERS_ONLY, kwargs={"slug": "private"}),
+        "onboarding:buddy": Expect(
+            (302, 404, 404, 302, 302, 302, 403),
+            method="POST",
+            kwargs={"slug": "private"},
+            data={"answer": "accept"},
+        ),
+        "onboarding:manage": Expect(ONBOARDING_MANAGERS, kwargs={"slug": "private"}),
+        "onboarding:newcomers": Expect(ONBOARDING_MANAGERS, kwargs={"slug": "private"}),
+        "GET /api/v1/communities/{slug}/onboarding": Expect(
+            READERS_ONLY, kwargs={"slug": "private"}
+        ),
+        "PUT /api/v1/communities/{slug}/onboarding": Expect(
+            API_ONBOARDING_MANAGERS,
+            kwargs={"slug": "private"},
+            data={"welcome": "Welcome, through the API", "buddies": False},
+        ),
+        "GET /api/v1/communities/{slug}/newcomers": Expect(
+            API_ONBOARDING_MANAGERS, kwargs={"slug": "private"}
+        ),
+        "POST /api/v1/communities/{slug}/onboarding/buddy/accept": Expect(
+            API_BUDDY_ANSWER, kwargs={"slug": "private"}
+        ),
+        "POST /api/v1/communities/{slug}/onboarding/buddy/decline": Expect(
+            API_BUDDY_ANSWER, kwargs={"slug": "private"}
+        ),
+    }
+)

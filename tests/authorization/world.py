@@ -227,6 +227,8 @@ def build_world() -> World:
         unsubscribe_token=notification_mail.unsubscribe_token(owner, "mention"),
     )
     _events(world, private, owner)
+    _onboarding(world, private)
+    _mentoring(world, private, owner)
     world.objects.update(
         owner=owner,
         organisation=organisation,
@@ -287,4 +289,138 @@ def _events(world: World, private: Community, owner: User) -> None:
         event_to_cancel=to_cancel,
         past_event=past,
         calendar_token=event_services.calendar_token(owner).token,
+    )
+
+
+PRIVATE_CHECK_IN_NOTE = "private check-in note"
+
+
+def _mentoring(world: World, private: Community, owner: User) -> None:
+    """In the private community: a running programme whose published match pairs the owner
+    (mentee) with a new member who holds none of the seven roles, and a relationship
+    between those two (the new member as mentee there) with a goal and a check-in whose
+    note is private; two proposed pairs (the member with the moderator, a newcomer with the
+    new member); a programme open for applications, where the member applied as a mentee;
+    a draft. Rows are written directly, as the matcher and the answers would: the owner is
+    not in the private community (other lines rely on it), so could not apply."""
+    from guilde.communities.models import Tag
+    from guilde.mentoring.models import Application, CheckIn, Goal, Match, Programme, Relationship
+
+    now = timezone.now()
+    python, _created = Tag.objects.get_or_create(
+        community=private, slug="python", defaults={"name": "Python"}
+    )
+    mentee_role, mentor_role = Application.Role.MENTEE, Application.Role.MENTOR
+
+    def joined(username: str) -> User:
+        person = MemberFactory.create(username=username)
+        Membership.objects.create(community=private, member=person, joined_at=now)
+        return person
+
+    def programme(name: str, status: str) -> Programme:
+        return Programme.objects.create(
+            community=private,
+            name=name,
+            status=status,
+            created_by=world.member("coordinator"),
+            published_at=now if status == Programme.Status.RUNNING else None,
+        )
+
+    def application(programme: Programme, member: User, role: str) -> Application:
+        made = Application.objects.create(
+            programme=programme,
+            member=member,
+            role=role,
+            capacity=2 if role == mentor_role else 1,
+            languages=["en"],
+            availability=["mon-evening"],
+        )
+        made.skills.set([python])
+        return made
+
+    def pair(mentee: Application, mentor: Application, status: str) -> Match:
+        return Match.objects.create(
+            programme=mentee.programme,
+            mentee=mentee,
+            mentor=mentor,
+            score=0.8,
+            breakdown={"skills": 1.0, "time_zone": 1.0, "availability": 1.0, "organisation": 0.0},
+            status=status,
+            published_at=None if status == Match.Status.PROPOSED else now,
+            answered_at=now if status == Match.Status.ACCEPTED else None,
+            mentee_answer="accepted" if status == Match.Status.ACCEPTED else "",
+            mentor_answer="accepted" if status == Match.Status.ACCEPTED else "",
+        )
+
+    mentor_person = joined("mentor-person")
+    apprentice = joined("apprentice-person")
+    running = programme("A private programme", Programme.Status.RUNNING)
+    mentor_application = application(running, mentor_person, mentor_role)
+    match = pair(
+        application(running, owner, mentee_role), mentor_application, Match.Status.PUBLISHED
+    )
+    proposed = pair(
+        application(running, world.member("member"), mentee_role),
+        application(running, world.member("moderator"), mentor_role),
+        Match.Status.PROPOSED,
+    )
+    other_proposed = pair(
+        application(running, apprentice, mentee_role), mentor_application, Match.Status.PROPOSED
+    )
+    accepted = pair(
+        application(running, mentor_person, mentee_role),
+        application(running, owner, mentor_role),
+        Match.Status.ACCEPTED,
+    )
+    relationship = Relationship.objects.create(
+        match=accepted, programme=running, mentor=owner, mentee=mentor_person, started_at=now
+    )
+    goal = Goal.objects.create(relationship=relationship, title="A private goal", created_by=owner)
+    CheckIn.objects.create(
+        relationship=relationship,
+        author=mentor_person,
+        held_on=timezone.localdate(),
+        notes=PRIVATE_CHECK_IN_NOTE,
+        next_steps="private next steps",
+    )
+    open_programme = programme("A private programme taking applications", Programme.Status.OPEN)
+    application(open_programme, world.member("member"), mentee_role)
+    world.objects.update(
+        programme=running,
+        match=match,
+        proposed_match=proposed,
+        other_proposed_match=other_proposed,
+        apprentice_application=other_proposed.mentee,
+        moderator_application=proposed.mentor,
+        relationship=relationship,
+        goal=goal,
+        open_programme=open_programme,
+        draft_programme=programme("A private draft programme", Programme.Status.DRAFT),
+        mentor_person=mentor_person,
+    )
+
+
+# Onboarding ---------------------------------------------------------------------------------
+
+PRIVATE_WELCOME = "private welcome text of the private community"
+
+
+def _onboarding(world: World, private: Community) -> None:
+    """The private community's welcome, by the coordinator (the learning path as starter
+    path, the private question as introductions thread), and the coordinator suggested to
+    the member as their buddy, not answered yet."""
+    from guilde.onboarding import services as onboarding_services
+    from guilde.onboarding.models import Buddy
+
+    coordinator = world.member("coordinator")
+    onboarding_services.onboarding_update(
+        actor=coordinator,
+        community=private,
+        welcome=PRIVATE_WELCOME,
+        starter_path=world.objects["path"],
+        introductions=world.objects["thread"],
+        buddies=True,
+    )
+    world.objects["buddy"] = Buddy.objects.create(
+        community=private, newcomer=world.member("member"), buddy=coordinator
     )

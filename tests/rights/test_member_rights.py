@@ -31,7 +31,7 @@ from guilde.accounts.models import DataExport, User
 from guilde.accounts.tests.factories import PASSWORD, MemberFactory, OrganisationFactory
 from guilde.accounts.tests.images import png_bytes, upload
 from guilde.communities import services as community_services
-from guilde.communities.models import ModerationLogEntry
+from guilde.communities.models import Community, ModerationLogEntry
 from guilde.conversations import services as conversation_services
 from guilde.core.testing import run_queued_tasks
 from guilde.discussions import services as discussion_services
@@ -55,6 +55,8 @@ MARKERS = {
     "appeal": "zq-appeal-message",
     "flag": "zq-flag-text",
     "search": "zq-search-words",
+    "check_in": "zq-check-in-note",
+    "goals": "zq-mentee-goals",
 }
 TEXT_FIELDS = (
     models.CharField,
@@ -269,12 +271,64 @@ def _member_with_everything(client: Client) -> User:
     Registration.objects.create(event=past, member=member, response="online")
     event_services.feedback_give(actor=member, event=past, rating=4, comment="Useful")
     event_services.calendar_token(member)
+    _onboarding(member, peer, started, joined)
+    # Mentoring: a programme they run, where they are mentored by the peer (a check-in with
+    # a note) and apply to mentor too.
+    _mentoring(member, peer, started)
     # Search: what they searched for (their profile and posts are indexed by the services).
     search_services.query_log(
         member=member, text=MARKERS["search"], community_id=None, filters={}, results=0
     )
     run_queued_tasks()
     return member
+
+
+def _mentoring(member: User, peer: User, community: Community) -> None:
+    from guilde.communities.models import Membership, Tag
+    from guilde.mentoring import services as mentoring
+
+    Tag.objects.get_or_create(
+        community=community, slug="zq-brewing", defaults={"name": "zq-brewing"}
+    )
+    Membership.objects.get_or_create(
+        community=community, member=peer, defaults={"joined_at": timezone.now()}
+    )
+    programme = mentoring.programme_create(
+        actor=member, community=community, data=mentoring.ProgrammeInput(name="Zq programme")
+    )
+    mentoring.programme_move(actor=member, programme=programme, status="open")
+    mentoring.application_submit(
+        actor=member,
+        programme=programme,
+        role="mentee",
+        data=mentoring.ApplicationInput(skills=["zq-brewing"], goals=MARKERS["goals"]),
+    )
+    mentoring.application_submit(
+        actor=member,
+        programme=programme,
+        role="mentor",
+        data=mentoring.ApplicationInput(skills=["zq-brewing"], capacity=1),
+    )
+    mentoring.application_submit(
+        actor=peer,
+        programme=programme,
+        role="mentor",
+        data=mentoring.ApplicationInput(skills=["zq-brewing"], capacity=2),
+    )
+    mentoring.programme_move(actor=member, programme=programme, status="matching")
+    mentoring.matching_run(actor=member, programme=programme)
+    mentoring.programme_publish(actor=member, programme=programme)
+    match = programme.matches.get()
+    mentoring.match_answer(actor=member, match=match, accept=True)
+    mentoring.match_answer(actor=peer, match=match, accept=True)
+    relationship = programme.relationships.get()
+    mentoring.goal_add(actor=member, relationship=relationship, title="Zq goal")
+    mentoring.check_in_add(
+        actor=member, relationship=relationship, held_on=timezone.localdate(),
+        notes=MARKERS["check_in"],
+    )  # fmt: skip
+    mentoring.relationship_finish(actor=member, relationship=relationship)
+    mentoring.feedback_give(actor=member, relationship=relationship, rating=5)
 
 
 def _remaining_personal_data(member_pk: int, keep: bool) -> list[str]:
@@ -390,3 +444,22 @@ def test_an_export_contains_everything_the_member_owns():
         assert {str(row["id"]) for row in part} == {str(pk) for pk in expected}, label
         checked += 1
     assert checked >= 8
+
+
+def _onboarding(member: User, peer: User, started, joined) -> None:
+    """Onboarding: the welcome of the community they started; in the one they joined, a
+    buddy they accepted; in theirs, they are the peer's buddy."""
+    from guilde.onboarding import services as onboarding
+    from guilde.onboarding.models import Buddy
+
+    onboarding.onboarding_update(
+        actor=member,
+        community=started,
+        welcome="Welcome, all.",
+        starter_path=None,
+        introductions=None,
+        buddies=True,
+    )
+    Buddy.objects.create(community=joined, newcomer=member, buddy=joined.created_by)
+    onboarding.buddy_answer(actor=member, community=joined, accept=True)
+    Buddy.objects.create(community=started, newcomer=peer, buddy=member)

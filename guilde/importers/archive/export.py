@@ -257,7 +257,10 @@ def _records(
             value = row[f"{name}_id"]
             record[name] = None if value is None else ids[target].get(value)
         for name, target in kind.many.items():
-            record[name] = sorted(ids[target][pk] for pk in many[name].get(row["pk"], ()))
+            # Like a single reference, one outside the archive is left out (a person to
+            # avoid who has nothing to do with the community).
+            known = ids[target]
+            record[name] = sorted(known[pk] for pk in many[name].get(row["pk"], ()) if pk in known)
         for name in kind.markdown:
             record[name] = rewrite_thread_refs(row[name], threads.get)
         if kind.name == "articles" and row["source_type"] == "thread":

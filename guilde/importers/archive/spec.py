@@ -50,6 +50,17 @@ from guilde.knowledge.models import (
     Proposal,
     ReviewComment,
 )
+from guilde.mentoring.models import (
+    Application,
+    CheckIn,
+    Goal,
+    Match,
+    Programme,
+    Relationship,
+    Resource,
+)
+from guilde.mentoring.models import Feedback as MentoringFeedback
+from guilde.onboarding.models import Onboarding
 from guilde.uploads.models import Upload
 
 FORMAT = "guilde-community"
@@ -58,7 +69,10 @@ FORMAT = "guilde-community"
 # proposals, review comments, feedback, outdated reports, learning paths.
 # 2 — events, their changed occurrences, hosts and speakers, registrations (answers,
 # waitlist, attendance) and feedback.
-VERSION = 2
+# 3 — mentoring: programmes, applications (topics, people to avoid), matches, relationships,
+# goals, check-ins without their private notes, suggested resources, feedback; onboarding:
+# the community's welcome (message, starter path, introductions thread, buddies on or off).
+VERSION = 3
 MANIFEST = "manifest.json"
 DATA = "data/"
 FILES = "files/"
@@ -419,6 +433,154 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 
+# Mentoring (version 3) -------------------------------------------------------------------
+# A relationship is its pair's private space, but what it is made of — goals, the dates
+# and next steps of check-ins, resources, feedback — is the community's record of its
+# programme and travels with it; a check-in's notes are the pair's alone and never leave
+# the instance (docs/community-archive.md).
+CHECK_IN_NOTES = "private notes of the pair: never exported"
+
+KINDS += (
+    Kind(
+        "mentoring_programmes",
+        Programme,
+        lambda c: Programme.objects.filter(community=c),
+        (
+            "name",
+            "goals",
+            "starts_on",
+            "ends_on",
+            "applications_close",
+            "status",
+            "weight_skills",
+            "weight_time_zone",
+            "weight_availability",
+            "weight_organisation",
+            "organisation_rule",
+            "max_capacity",
+            "threshold",
+            "coverage",
+            "check_in_weeks",
+            "created_at",
+            "updated_at",
+            "matched_at",
+            "published_at",
+        ),
+        refs={"created_by": "members"},
+        markdown={"description": "description_html"},
+        not_exported={"community": "the community the archive holds"},
+    ),
+    Kind(
+        "mentoring_applications",
+        Application,
+        lambda c: Application.objects.filter(programme__community=c),
+        (
+            "role",
+            "status",
+            "capacity",
+            "languages",
+            "availability",
+            "goals",
+            "learning",
+            "preferences",
+            "created_at",
+            "updated_at",
+        ),
+        refs={"programme": "mentoring_programmes", "member": "members"},
+        # People to avoid who are not in the archive (no member of the community, nothing
+        # written in it) are left out of the list.
+        many={"skills": "tags", "avoid": "members"},
+    ),
+    Kind(
+        "mentoring_matches",
+        Match,
+        lambda c: Match.objects.filter(programme__community=c),
+        (
+            "score",
+            "breakdown",
+            "locked",
+            "status",
+            "mentee_answer",
+            "mentor_answer",
+            "created_at",
+            "published_at",
+            "answered_at",
+        ),
+        refs={
+            "programme": "mentoring_programmes",
+            "mentee": "mentoring_applications",
+            "mentor": "mentoring_applications",
+        },
+    ),
+    Kind(
+        "mentoring_relationships",
+        Relationship,
+        lambda c: Relationship.objects.filter(programme__community=c),
+        ("status", "started_at", "finished_at", "last_check_in_at", "nudged_at"),
+        refs={
+            "match": "mentoring_matches",
+            "programme": "mentoring_programmes",
+            "mentor": "members",
+            "mentee": "members",
+        },
+    ),
+    Kind(
+        "mentoring_goals",
+        Goal,
+        lambda c: Goal.objects.filter(relationship__programme__community=c),
+        ("title", "status", "created_at", "updated_at"),
+        refs={"relationship": "mentoring_relationships", "created_by": "members"},
+    ),
+    Kind(
+        "mentoring_check_ins",
+        CheckIn,
+        lambda c: CheckIn.objects.filter(relationship__programme__community=c),
+        ("held_on", "next_steps", "created_at"),
+        refs={"relationship": "mentoring_relationships", "author": "members"},
+        not_exported={"notes": CHECK_IN_NOTES},
+    ),
+    Kind(
+        "mentoring_resources",
+        Resource,
+        lambda c: Resource.objects.filter(relationship__programme__community=c),
+        ("url", "title", "note", "created_at"),
+        refs={
+            "relationship": "mentoring_relationships",
+            "added_by": "members",
+            "article": "articles",
+            "path": "learning_paths",
+            "event": "events",
+        },
+        # A resource is its one target: without it (left out of the archive), no resource.
+        needed=("article", "path", "event"),
+    ),
+    Kind(
+        "mentoring_feedback",
+        MentoringFeedback,
+        lambda c: MentoringFeedback.objects.filter(relationship__programme__community=c),
+        ("rating", "comment", "created_at"),
+        refs={"relationship": "mentoring_relationships", "member": "members"},
+    ),
+)
+
+# Onboarding (version 3) ------------------------------------------------------------------
+# The coordinators' welcome is the community's and travels; buddies stay behind.
+KINDS += (
+    Kind(
+        "onboarding",
+        Onboarding,
+        lambda c: Onboarding.objects.filter(community=c),
+        ("buddies", "updated_at"),
+        refs={
+            "starter_path": "learning_paths",
+            "introductions": "threads",
+            "updated_by": "members",
+        },
+        markdown={"welcome": "welcome_html"},
+        not_exported={"community": "the community the archive holds"},
+    ),
+)
+
 KIND_NAMES = ("members", "community", *(kind.name for kind in KINDS))
 
 # Models of a community's data that no archive carries, and why (a test checks that every
@@ -443,6 +605,8 @@ LEFT_BEHIND: dict[str, str] = {
     "people.TopicEvidence": "expertise evidence is computed again by the importing instance",
     "people.AnswerRequest": "who asked whom to answer is private to the two members",
     "events.CalendarToken": "the secret address of a member's calendar on the source instance",
+    "onboarding.Buddy": "buddies are suggestions between members of the source instance;"
+    " newcomers of the new one are suggested theirs",
 }
 
 

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.django_db
 SECRET_MESSAGE = "DM-ONLY-BETWEEN-THEM-7731"
 SECRET_BIO = "PRIVATE-BIO-NOBODY-SEES-4410"
 SECRET_PLACE = "PRIVATE-LOCATION-9925"
+SECRET_NOTE = "CHECK-IN-NOTE-OF-THE-PAIR-ONLY-5120"
 
 
 @pytest.fixture
@@ -162,6 +163,8 @@ def _community() -> dict[str, Any]:
     knowledge.step_add(actor=ada, section=section, url="https://example.org", title="Lien")
     PathStep.objects.create(section=section, thread=outside, position=9)  # moved away since
     _events(community, ada, bob, cleo)
+    _onboarding(community, ada, bob, other, path)
+    _mentoring(community, ada, bob, cleo, article)
     conversations.conversation_start(sender=ada, recipients=[bob], body=SECRET_MESSAGE)
     gone = member_of(community, username="gone")
     discussions.post_create(actor=gone, thread=other, body="Au revoir")
@@ -215,6 +218,95 @@ def _events(community: Community, ada: User, bob: User, cleo: User) -> None:
     events.feedback_give(actor=bob, event=past, rating=5, comment="Super")
 
 
+def _mentoring(community: Community, ada: User, bob: User, cleo: User, article: Any) -> None:
+    """A programme matched and published: bob's pair accepted (a goal, a check-in with
+    private notes, two resources, finished, feedback from both), cleo's declined; cleo
+    avoids a member of the community and someone from elsewhere."""
+    from django.utils import timezone
+
+    from guilde.mentoring import services as mentoring
+    from guilde.mentoring.models import Match
+
+    dora = member_of(community, username="dora")
+    member_of(CommunityFactory.create(slug="loin"), username="stranger")
+    programme = mentoring.programme_create(
+        actor=ada,
+        community=community,
+        data=mentoring.ProgrammeInput(
+            name="Parrainage 2027",
+            description="Avec @bob, voir #1",
+            goals="Transmettre",
+            organisation_rule="prefer",
+            threshold=0.1,
+        ),
+    )
+    mentoring.programme_move(actor=ada, programme=programme, status="open")
+    slots = ["mon-evening", "wed-evening"]
+    for mentor, capacity in ((ada, 2), (dora, 1)):
+        mentoring.application_submit(
+            actor=mentor,
+            programme=programme,
+            role="mentor",
+            data=mentoring.ApplicationInput(
+                skills=["houblon"], capacity=capacity, languages=["fr"], availability=slots,
+                learning="Levures",
+            ),
+        )  # fmt: skip
+    for mentee, avoid in ((bob, []), (cleo, ["dora", "stranger"])):
+        mentoring.application_submit(
+            actor=mentee,
+            programme=programme,
+            role="mentee",
+            data=mentoring.ApplicationInput(
+                skills=["Houblon"], languages=["fr"], availability=slots, goals="Brasser",
+                avoid=avoid,
+            ),
+        )  # fmt: skip
+    mentoring.programme_move(actor=ada, programme=programme, status="matching")
+    mentoring.matching_run(actor=ada, programme=programme)
+    mentoring.programme_publish(actor=ada, programme=programme)
+    declined = Match.objects.get(programme=programme, mentee__member=cleo)
+    mentoring.match_answer(actor=cleo, match=declined, accept=False)
+    accepted = Match.objects.get(programme=programme, mentee__member=bob)
+    mentor = accepted.mentor.member
+    mentoring.match_answer(actor=bob, match=accepted, accept=True)
+    mentoring.match_answer(actor=mentor, match=accepted, accept=True)
+    accepted.refresh_from_db()
+    pair = accepted.relationship
+    mentoring.goal_add(actor=bob, relationship=pair, title="Une IPA en mars")
+    mentoring.check_in_add(
+        actor=bob,
+        relationship=pair,
+        held_on=timezone.localdate(),
+        notes=SECRET_NOTE,
+        next_steps="Relire le chapitre 3",
+    )
+    mentoring.resource_add(actor=mentor, relationship=pair, url=article.get_absolute_url())
+    mentoring.resource_add(
+        actor=mentor, relationship=pair, url="https://example.org/houblons", title="Houblons"
+    )
+    pair = mentoring.relationship_finish(actor=bob, relationship=pair)
+    mentoring.feedback_give(actor=bob, relationship=pair, rating=5, comment="Merci !")
+    mentoring.feedback_give(actor=mentor, relationship=pair, rating=4)
+
+
+def _onboarding(community: Community, ada: User, bob: User, other: Thread, path: Any) -> None:
+    """The welcome (naming a thread and a member), its starter path and introductions
+    thread; a buddy, which stays behind."""
+    from guilde.onboarding import services as onboarding
+    from guilde.onboarding.models import Buddy
+
+    onboarding.onboarding_update(
+        actor=ada,
+        community=community,
+        welcome=f"Bienvenue ! Présentez-vous dans #{other.pk} ; @bob vous guide.",
+        starter_path=path,
+        introductions=other,
+        buddies=False,
+    )
+    Buddy.objects.create(community=community, newcomer=bob, buddy=ada)
+
+
 def _empty_instance() -> None:
     """Every table emptied, as on a new instance (PostgreSQL first checks the deferred
     constraints this test's transaction holds, which TRUNCATE would otherwise refuse)."""
@@ -245,7 +337,9 @@ def test_an_exported_community_imported_into_an_empty_instance_exports_the_same(
     assert all(counts[name] > 0 for name in KIND_NAMES), counts
     exported = _entries(first)
     everything = b"".join(exported.values())
-    for secret in (SECRET_MESSAGE, SECRET_BIO, SECRET_PLACE, "@example.org", "pbkdf2", "argon2"):
+    for secret in (
+        SECRET_MESSAGE, SECRET_BIO, SECRET_PLACE, SECRET_NOTE, "@example.org", "pbkdf2", "argon2"
+    ):  # fmt: skip
         assert secret.encode() not in everything, secret
     manifest = json.loads(exported[MANIFEST])
     assert (manifest["format"], manifest["version"]) == ("guilde-community", VERSION)
@@ -297,6 +391,13 @@ def test_an_exported_community_imported_into_an_empty_instance_exports_the_same(
     assert ada.visibility_of("location") == Visibility.PRIVATE
     assert ada.avatar
     assert ada.bio == "Brasseuse depuis 2009."
+    # The welcome follows the new ids; buddies stayed behind.
+    from guilde.onboarding.models import Buddy, Onboarding
+
+    welcome = Onboarding.objects.get(community=community)
+    assert (welcome.introductions, welcome.updated_by) == (other, ada)
+    assert f'href="/t/{other.pk}/"' in welcome.welcome_html
+    assert not Buddy.objects.exists()
 
 
 def test_a_member_claims_their_imported_self_by_verifying_their_address(media: Path) -> None:
@@ -336,6 +437,84 @@ def test_an_import_beside_existing_members_renames_and_rewrites_mentions(media: 
     assert f'src="/uploads/{copy.pk}/' in opening.body_html
     with pytest.raises(ArchiveError, match="short name 'brasseurs'"):
         import_community(archive)
+
+
+def test_mentoring_travels_without_the_pairs_private_notes(media: Path) -> None:
+    """Programmes, applications (topics, people to avoid), matches, relationships, goals,
+    check-ins, resources and feedback travel; a check-in's notes never do."""
+    from guilde.mentoring.models import (
+        Application,
+        CheckIn,
+        Goal,
+        Match,
+        Programme,
+        Relationship,
+        Resource,
+    )
+    from guilde.mentoring.models import Feedback as MentoringFeedback
+
+    world = _community()
+    path = media / "mentoring.zip"
+    counts = export(world["community"], path)
+    assert counts["mentoring_programmes"] == 1
+    assert counts["mentoring_applications"] == 4
+    assert (counts["mentoring_check_ins"], counts["mentoring_resources"]) == (1, 2)
+    assert SECRET_NOTE.encode() not in path.read_bytes()
+    entries = _entries(path)
+    assert not any(SECRET_NOTE.encode() in content for content in entries.values())
+    (check_in,) = _lines(entries, "mentoring_check_ins")
+    assert "notes" not in check_in
+    assert check_in["next_steps"] == "Relire le chapitre 3"
+    # A person to avoid from outside the community is left out; one inside is kept.
+    members = {m["id"]: m["username"] for m in _lines(entries, "members")}
+    assert "stranger" not in members.values()
+    avoiding = [a for a in _lines(entries, "mentoring_applications") if a["avoid"]]
+    assert [[members[i] for i in a["avoid"]] for a in avoiding] == [["dora"]]
+
+    _empty_instance()
+    imported = import_community(path)
+    programme = Programme.objects.get(community=imported.community)
+    assert programme.description_html.count('class="mention" href="/members/bob/"') == 1
+    assert Application.objects.filter(programme=programme).count() == 4
+    cleo = Application.objects.get(programme=programme, member__username="cleo")
+    assert [u.username for u in cleo.avoid.all()] == ["dora"]
+    assert [t.slug for t in cleo.skills.all()] == ["houblon"]
+    assert Match.objects.filter(programme=programme, status="declined").count() == 1
+    pair = Relationship.objects.get(programme=programme)
+    assert (pair.mentee.username, pair.status) == ("bob", "finished")
+    assert Goal.objects.get(relationship=pair).title == "Une IPA en mars"
+    imported_check_in = CheckIn.objects.get(relationship=pair)
+    assert (imported_check_in.notes, imported_check_in.next_steps) == ("", "Relire le chapitre 3")
+    article = Resource.objects.get(relationship=pair, article__isnull=False).article
+    assert article is not None
+    assert article.community == imported.community
+    assert MentoringFeedback.objects.filter(relationship=pair).count() == 2
+
+
+def test_an_archive_of_an_older_version_without_mentoring_is_read(
+    archive: Path, media: Path
+) -> None:
+    """Version 2 had no mentoring: its archives import, with no programme."""
+    from guilde.mentoring.models import Programme
+
+    entries = _entries(archive)
+    manifest = json.loads(entries.pop(MANIFEST))
+    older = media / "version-2.zip"
+    with zipfile.ZipFile(older, "w") as zipped:
+        for name, content in entries.items():
+            if not name.startswith("data/mentoring_"):
+                zipped.writestr(name, content)
+        manifest["version"] = 2
+        manifest["entries"] = {
+            name: entry
+            for name, entry in manifest["entries"].items()
+            if not name.startswith("data/mentoring_")
+        }
+        zipped.writestr(MANIFEST, json.dumps(manifest))
+    imported = import_community(older)
+    assert imported.counts["threads"] > 0
+    assert imported.counts["mentoring_programmes"] == 0
+    assert not Programme.objects.exists()
 
 
 def _rewrite(path: Path, target: Path, change: dict[str, bytes], *, rehash: bool) -> None:

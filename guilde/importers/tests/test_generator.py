@@ -59,6 +59,24 @@ def test_the_generator_makes_realistic_data():
     assert Registration.objects.count() == counts["event_registrations"]
     assert Event.objects.exclude(repeat="").exists()
     assert Event.objects.filter(last_end__isnull=False).count() == Event.objects.count()
+    # Mentoring: a running programme per community, matched by the product's matcher, its
+    # pairs answered; relationships with goals and check-ins; open programmes too.
+    from guilde.mentoring.models import Application, CheckIn, Goal, Match, Programme, Relationship
+
+    running = Programme.objects.filter(status=Programme.Status.RUNNING)
+    assert running.count() == 4
+    assert Programme.objects.filter(status=Programme.Status.OPEN).count() == 2
+    assert Application.objects.count() == counts["mentoring_applications"]
+    assert Match.objects.count() == counts["mentoring_matches"]
+    assert Match.objects.exists()
+    assert Match.objects.filter(status=Match.Status.ACCEPTED).count() == (
+        Relationship.objects.count()
+    )
+    assert Match.objects.filter(status=Match.Status.PUBLISHED).exists()
+    assert Goal.objects.exists()
+    assert CheckIn.objects.count() == counts["mentoring_check_ins"]
+    assert CheckIn.objects.exists()
+    assert not Match.objects.filter(status=Match.Status.PROPOSED).exists()
     # Pages work on generated data.
     from django.test import Client
 
@@ -85,3 +103,63 @@ def test_the_same_seed_gives_the_same_data():
     _wipe()
     _generate("--members", "50", "--posts", "500", "--communities", "2", "--seed", "4")
     assert _fingerprint() != first
+
+
+def test_a_mentoring_programme_of_any_size_for_the_matching_benchmark():
+    """What bench/matching.py makes (5,000 mentees and 1,000 mentors there), small."""
+    from guilde.accounts.models import Affiliation, User
+    from guilde.importers.generator import Generator
+    from guilde.mentoring import matching, services
+    from guilde.mentoring.models import SLOTS, Application, Match, Programme
+
+    generator = Generator(members=0, posts=0, communities=0, seed=5)
+    programme = generator.mentoring_programme(
+        mentees=120, mentors=30, capacities=(1, 5), topics=40, avoiding=0.2
+    )
+    assert programme.status == Programme.Status.MATCHING
+    assert programme.max_capacity == 5
+    community = programme.community
+    assert community.tags.count() == 40
+    applications = Application.objects.filter(programme=programme)
+    mentors = applications.filter(role=Application.Role.MENTOR)
+    mentees = applications.filter(role=Application.Role.MENTEE)
+    assert (mentors.count(), mentees.count()) == (30, 120)
+    assert set(mentors.values_list("capacity", flat=True)) <= {1, 2, 3, 4, 5}
+    assert len(set(mentors.values_list("capacity", flat=True))) > 2
+    assert set(mentees.values_list("capacity", flat=True)) == {1}
+    topics = Application.skills.through.objects.filter(application__programme=programme)
+    per_mentee = Counter(
+        topics.filter(application__role="mentee").values_list("application_id", flat=True)
+    )
+    assert len(per_mentee) == 120
+    assert 1 <= min(per_mentee.values()) <= max(per_mentee.values()) <= 5
+    assert set(topics.values_list("tag__community", flat=True)) == {community.pk}
+    avoided = Application.avoid.through.objects.filter(application__programme=programme)
+    assert 5 < avoided.count() < 50
+    assert set(avoided.values_list("application__role", flat=True)) == {"mentee"}
+    assert set(avoided.values_list("user_id", flat=True)) <= set(
+        mentors.values_list("member_id", flat=True)
+    )
+    # A fiftieth of the mentors apply as mentees too (the matcher never pairs them).
+    assert mentors.filter(member__in=mentees.values("member")).count() == 30 // 50
+    for application in applications:
+        assert application.availability
+        assert set(application.availability) <= set(SLOTS)
+        assert all(len(code) == 2 for code in application.languages)
+    assert applications.filter(languages=[]).exists()  # the spoken languages count
+    members = User.objects.filter(username__startswith="genm-")
+    assert members.count() == 150
+    assert members.values("time_zone").distinct().count() > 4
+    assert 0.2 < Affiliation.objects.filter(member__in=members).count() / 150 < 0.6
+    assert community.memberships.count() == 150
+    assert community.memberships.filter(role="coordinator").count() == 1
+
+    outcome = services.matching_run(actor=None, programme=programme)
+    assert 0 < outcome.pairs <= sum(mentors.values_list("capacity", flat=True))
+    assert outcome.total >= matching.greedy(outcome.problem).score
+    assert Match.objects.filter(programme=programme).count() == outcome.pairs
+
+    # Another programme of the same community finds enough members there.
+    generator.mentoring_programme(community, mentees=40, mentors=10, status="open")
+    assert members.count() == 150
+    assert generator.counts["mentoring_applications"] == 200

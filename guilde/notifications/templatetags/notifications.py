@@ -79,6 +79,25 @@ def moderation_text(notification: Notification) -> str:
     )
 
 
+# What a member is told about their mentoring (``mentoring`` notifications).
+MENTORING_TEXTS = {
+    "proposed": _("A mentoring pair is proposed to you in %(label)s: accept or decline"),
+    "declined": _("Your proposed pair in %(label)s declined: the coordinators look for another"),
+    "rematch": _("A pair declined in %(label)s: new proposals wait for your review"),
+    "started": _("You both accepted: your mentoring in %(label)s starts"),
+    "finished": _("Your mentoring relationship in %(label)s is finished: how did it go?"),
+    "nudge": _("No check-in for a while in %(label)s: how about a short catch-up?"),
+}
+
+
+@register.filter
+def mentoring_text(notification: Notification) -> str:
+    data = notification.data
+    text = MENTORING_TEXTS.get(str(data.get("what", "")))
+    label = str(data.get("label", ""))
+    return str(text) % {"label": label} if text else label
+
+
 @register.filter
 def event_text(notification: Notification, member: Any) -> str:
     """What an event notification says, its times in ``member``'s zone."""

@@ -1,11 +1,13 @@
 """Stored evidence ranks as the expertise service does at the moment it was stored;
-articles and endorsements count; endorsements of hidden skills never do."""
+articles, events, mentoring and endorsements count; endorsements of hidden skills never
+do."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from guilde.accounts import services as accounts
@@ -15,8 +17,10 @@ from guilde.communities.tests.factories import CommunityFactory, MembershipFacto
 from guilde.discussions import services as discussions
 from guilde.discussions.models import Post, Thread
 from guilde.knowledge import services as knowledge
+from guilde.mentoring.models import Application, Match, Programme, Relationship
+from guilde.mentoring.tests.factories import ProgrammeFactory, applicant, pair, relationship_for
 from guilde.people import evidence, services
-from guilde.people.expertise import experts
+from guilde.people.expertise import experts, mentoring_as_of
 from guilde.people.models import Endorsement, EvidenceSnapshot, TopicEvidence
 
 pytestmark = pytest.mark.django_db
@@ -66,9 +70,7 @@ def brewers():
     return community, people
 
 
-def test_stored_evidence_ranks_as_the_service_does_when_it_was_stored(brewers):
-    community, _people = brewers
-    snapshot = evidence.refresh()
+def _assert_stored_ranks_as_live(community, snapshot):
     for topic in (["hops"], ["yeast"], ["hops", "water"], ["hops", "yeast", "water"]):
         tags = list(Tag.objects.filter(slug__in=topic).values_list("pk", flat=True))
         live = [
@@ -86,8 +88,16 @@ def test_stored_evidence_ranks_as_the_service_does_when_it_was_stored(brewers):
                 other.upvotes,
             )
             assert (one.articles, one.verified) == (other.articles, other.verified)
+            assert (one.events, one.mentored) == (other.events, other.mentored)
             assert +one.on_topic == +other.on_topic
             assert +one.articles_on_topic == +other.articles_on_topic
+            assert +one.events_on_topic == +other.events_on_topic
+            assert +one.mentored_on_topic == +other.mentored_on_topic
+
+
+def test_stored_evidence_ranks_as_the_service_does_when_it_was_stored(brewers):
+    community, _people = brewers
+    _assert_stored_ranks_as_live(community, evidence.refresh())
 
 
 def test_a_verified_article_is_evidence_on_its_tags(brewers):
@@ -208,3 +218,109 @@ def test_hosting_an_event_is_evidence_on_its_tags_stored_as_the_service_counts_i
     assert stored[host.pk].events == 1
     assert stored[host.pk].score == pytest.approx(live[host.pk].score)
     assert event.pk
+
+
+def _mentored(community, mentor, *, offered, wanted, days_ago=0, programme=None) -> Relationship:
+    """A relationship of ``mentor`` (offering ``offered``) with a new mentee wanting
+    ``wanted``, both having accepted their pair, started ``days_ago``."""
+    programme = programme or ProgrammeFactory.create(
+        community=community, status=Programme.Status.RUNNING
+    )
+    match = pair(
+        programme,
+        mentor=applicant(programme, Application.Role.MENTOR, member=mentor, topics=offered),
+        mentee=applicant(programme, Application.Role.MENTEE, topics=wanted),
+        status=Match.Status.PUBLISHED,
+    )
+    relationship = relationship_for(match)
+    if days_ago:
+        started = timezone.now() - timedelta(days=days_ago)
+        Relationship.objects.filter(pk=relationship.pk).update(started_at=started)
+        relationship.refresh_from_db()
+    return relationship
+
+
+def test_a_mentor_ranks_on_the_topics_they_mentored_and_the_reason_says_so(brewers):
+    community, _people = brewers
+    mentor = member_of(community, username="mentor")
+    # Offered #hops and #yeast, the mentee wanted #hops and #water: mentored on #hops.
+    _mentored(community, mentor, offered=["hops", "yeast"], wanted=["hops", "water"], days_ago=2)
+    hops, water = (Tag.objects.get(slug=slug) for slug in ("hops", "water"))
+    live = {e.member_id: e for e in experts(communities=[community.pk], tags=[hops.pk])}
+    assert live[mentor.pk].mentored == 1
+    assert live[mentor.pk].mentored_on_topic == {hops.pk: 1}
+    assert live[mentor.pk].topical
+    on_water = {e.member_id: e for e in experts(communities=[community.pk], tags=[water.pk])}
+    assert not on_water[mentor.pk].topical  # active here, but not on #water
+
+    evidence.refresh()
+    body = Client().get("/api/v1/experts", {"q": "who knows about hops?"}).json()
+    found = {e["username"]: e for e in body["experts"]}
+    assert found["mentor"]["mentored"] == 1
+    assert found["mentor"]["events"] == 0
+    assert found["mentor"]["reason"] == "1 mentee mentored on #hops"
+    assert all(e["mentored"] == 0 for name, e in found.items() if name != "mentor")
+    topics = Client().get("/api/v1/members/mentor/expertise").json()["topics"]
+    assert [(t["topic"], t["mentored"], t["reason"]) for t in topics] == [
+        ("hops", 1, "1 mentee mentored")
+    ]
+
+
+def test_mentoring_counts_on_the_mentees_topics_when_the_mentor_offered_none_of_them(brewers):
+    community, people = brewers
+    mentor = people[0]
+    other = CommunityFactory.create(slug="cellar")
+    elsewhere = Tag.objects.create(community=other, slug="cellar-hops", name="Cellar hops")
+    first = _mentored(community, mentor, offered=["yeast"], wanted=["water"], days_ago=5)
+    second = _mentored(community, mentor, offered=["yeast"], wanted=["water", "hops"])
+    # A topic of another community on an application never counts in this one.
+    Application.objects.get(pk=second.match.mentee_id).skills.add(elsewhere)
+    found = {
+        (m.started_at, m.tags)
+        for m in mentoring_as_of([community.pk], timezone.now())
+        if m.member_id == mentor.pk
+    }
+    water, hops = (Tag.objects.get(community=community, slug=slug).pk for slug in ("water", "hops"))
+    assert found == {
+        (first.started_at, frozenset({water})),
+        (second.started_at, frozenset({water, hops})),
+    }
+    assert list(mentoring_as_of([other.pk], timezone.now())) == []
+
+
+def test_only_mentoring_started_before_the_moment_counts_and_never_the_excluded(brewers):
+    community, people = brewers
+    relationship = _mentored(community, people[1], offered=["hops"], wanted=["hops"], days_ago=3)
+    Relationship.objects.filter(pk=relationship.pk).update(status=Relationship.Status.FINISHED)
+    now = timezone.now()
+    assert [m.member_id for m in mentoring_as_of([community.pk], now)] == [people[1].pk]
+    assert list(mentoring_as_of([community.pk], now - timedelta(days=4))) == []
+    assert list(mentoring_as_of([community.pk], now, exclude=[people[1].pk])) == []
+    # Recent mentoring counts more: (1 + MENTORED) × recency, as an article.
+    (one,) = mentoring_as_of([community.pk], now)
+    (older,) = mentoring_as_of([community.pk], now + timedelta(days=30))
+    assert 0 < older.strength < one.strength < 3.0
+
+
+def test_mentoring_evidence_costs_the_same_queries_however_many_relationships(
+    brewers, django_assert_num_queries
+):
+    community, people = brewers
+    programme = ProgrammeFactory.create(community=community, status=Programme.Status.RUNNING)
+    _mentored(community, people[0], offered=["hops"], wanted=["hops"], programme=programme)
+    with django_assert_num_queries(2):
+        assert len(list(mentoring_as_of([community.pk], timezone.now()))) == 1
+    for mentor in people[1:]:
+        _mentored(community, mentor, offered=["yeast"], wanted=["water"], programme=programme)
+    with django_assert_num_queries(2):
+        assert len(list(mentoring_as_of([community.pk], timezone.now()))) == len(people)
+
+
+def test_stored_evidence_with_mentoring_ranks_as_the_service_does(brewers):
+    community, people = brewers
+    _mentored(community, people[0], offered=["hops"], wanted=["hops", "yeast"], days_ago=10)
+    _mentored(community, people[3], offered=["yeast"], wanted=["water"], days_ago=1)
+    _mentored(community, member_of(community), offered=["water"], wanted=["water"])
+    snapshot = evidence.refresh()
+    assert sum(e.mentored for e in experts(communities=[community.pk])) == 3
+    _assert_stored_ranks_as_live(community, snapshot)

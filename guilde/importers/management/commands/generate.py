@@ -14,7 +14,10 @@ from guilde.importers.generator import PRESETS, generate
 
 
 class Command(BaseCommand):
-    help = "Generate a realistic data set (members, communities, threads, posts, votes, articles)."
+    help = (
+        "Generate a realistic data set (members, communities, threads, posts, votes, "
+        "articles, events, mentoring programmes)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
