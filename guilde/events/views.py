@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guilde.accounts.models import User
 from guilde.communities import selectors as community_selectors
 from guilde.communities.models import Community
+from guilde.core.forms import add_service_errors
 from guilde.core.permissions import can
 from guilde.events import calendars, forms, selectors, services
 from guilde.events.models import Event, Registration
@@ -64,14 +65,6 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
 
 
 # Lists and the calendar ----------------------------------------------------------------------
@@ -298,7 +291,7 @@ def event_create(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=_member(request), community=community, data=form.to_input()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The event is published."))
             return redirect(event.get_absolute_url())
@@ -320,7 +313,7 @@ def event_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             services.event_update(actor=_member(request), event=event, data=form.to_input())
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The event is updated; those registered are told."))
             return redirect(event.get_absolute_url())
@@ -351,7 +344,7 @@ def event_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     actor=_member(request), event=event, reason=form.cleaned_data["reason"]
                 )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Cancelled; those registered are told."))
             return redirect(event.get_absolute_url())
@@ -389,7 +382,7 @@ def occurrence_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 end=form.cleaned_data["end"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("This occurrence has its new time; those registered are told.")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guilde.accounts.models import User
 from guilde.communities import selectors as community_selectors
 from guilde.communities.models import Community
+from guilde.core.forms import add_service_errors
 from guilde.core.permissions import can, require
 from guilde.mentoring import forms, selectors, services
 from guilde.mentoring.models import Application, Goal, Match, Programme, Relationship
@@ -42,14 +43,6 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
         context["permissions"] = community_selectors.viewer_permissions(request.user, community)
     context.setdefault("criteria", CRITERIA)
     return render(request, template, context)
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -84,7 +77,7 @@ def programme_create(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=_member(request), community=community, data=form.to_input()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Programme created as a draft: open it to applications when ready.")
@@ -107,7 +100,7 @@ def programme_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 actor=_member(request), programme=programme, data=form.to_input()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Programme saved."))
             return redirect(programme.get_absolute_url())
@@ -179,7 +172,7 @@ def application_edit(request: HttpRequest, slug: str, pk: int, role: str) -> Htt
                 actor=_member(request), programme=programme, role=role, data=form.to_input()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Application saved: you can change it until the matching."))
             return redirect(programme.get_absolute_url())

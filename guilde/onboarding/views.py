@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guilde.accounts.models import User
 from guilde.communities import selectors as community_selectors
 from guilde.communities.models import Community
+from guilde.core.forms import add_service_errors
 from guilde.core.http import HtmxHttpRequest
 from guilde.core.permissions import can
 from guilde.onboarding import checklist, forms, selectors, services
@@ -107,11 +108,7 @@ def onboarding_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 buddies=form.cleaned_data["buddies"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, problems in error.message_dict.items():
-                    form.add_error(name if name in form.fields else None, problems)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The welcome is saved."))
             return redirect("onboarding:manage", slug=community.slug)

@@ -4,20 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_event_kind'),
+        ("notifications", "0004_event_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emailpreference',
-            name='kind',
-            field=models.CharField(choices=[('mention', 'Mentions'), ('reply', 'Replies to my posts'), ('answer', 'Answers to my questions'), ('answer_request', 'Requests to answer a question'), ('accepted', 'My answer accepted'), ('reaction', 'Reactions to my posts'), ('watched_post', 'New posts in what I watch'), ('watched_thread', 'New threads in what I watch'), ('membership', 'Decisions about my memberships'), ('invitation', 'Invitations to communities'), ('join_request', 'Requests to join my communities'), ('message', 'Direct messages'), ('moderation', "Moderators' decisions about me or my posts"), ('flag_outcome', 'What became of my flags'), ('knowledge', 'Articles I look after or proposed changes to'), ('event', 'Events I registered for'), ('mentoring', 'My mentoring: proposed pairs, relationships, reminders')], max_length=16, verbose_name='kind'),
+            model_name="emailpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("mention", "Mentions"),
+                    ("reply", "Replies to my posts"),
+                    ("answer", "Answers to my questions"),
+                    ("answer_request", "Requests to answer a question"),
+                    ("accepted", "My answer accepted"),
+                    ("reaction", "Reactions to my posts"),
+                    ("watched_post", "New posts in what I watch"),
+                    ("watched_thread", "New threads in what I watch"),
+                    ("membership", "Decisions about my memberships"),
+                    ("invitation", "Invitations to communities"),
+                    ("join_request", "Requests to join my communities"),
+                    ("message", "Direct messages"),
+                    ("moderation", "Moderators' decisions about me or my posts"),
+                    ("flag_outcome", "What became of my flags"),
+                    ("knowledge", "Articles I look after or proposed changes to"),
+                    ("event", "Events I registered for"),
+                    ("mentoring", "My mentoring: proposed pairs, relationships, reminders"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('mention', 'Mentions'), ('reply', 'Replies to my posts'), ('answer', 'Answers to my questions'), ('answer_request', 'Requests to answer a question'), ('accepted', 'My answer accepted'), ('reaction', 'Reactions to my posts'), ('watched_post', 'New posts in what I watch'), ('watched_thread', 'New threads in what I watch'), ('membership', 'Decisions about my memberships'), ('invitation', 'Invitations to communities'), ('join_request', 'Requests to join my communities'), ('message', 'Direct messages'), ('moderation', "Moderators' decisions about me or my posts"), ('flag_outcome', 'What became of my flags'), ('knowledge', 'Articles I look after or proposed changes to'), ('event', 'Events I registered for'), ('mentoring', 'My mentoring: proposed pairs, relationships, reminders')], max_length=16, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("mention", "Mentions"),
+                    ("reply", "Replies to my posts"),
+                    ("answer", "Answers to my questions"),
+                    ("answer_request", "Requests to answer a question"),
+                    ("accepted", "My answer accepted"),
+                    ("reaction", "Reactions to my posts"),
+                    ("watched_post", "New posts in what I watch"),
+                    ("watched_thread", "New threads in what I watch"),
+                    ("membership", "Decisions about my memberships"),
+                    ("invitation", "Invitations to communities"),
+                    ("join_request", "Requests to join my communities"),
+                    ("message", "Direct messages"),
+                    ("moderation", "Moderators' decisions about me or my posts"),
+                    ("flag_outcome", "What became of my flags"),
+                    ("knowledge", "Articles I look after or proposed changes to"),
+                    ("event", "Events I registered for"),
+                    ("mentoring", "My mentoring: proposed pairs, relationships, reminders"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]
