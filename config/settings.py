@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "guilde.onboarding",
     "guilde.mentoring",
     "guilde.people",
+    "guilde.analytics",
     "guilde.home",
     "guilde.api",
     "allauth",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("guilde.events.urls")),
     path("", include("guilde.onboarding.urls")),
     path("", include("guilde.mentoring.urls")),
+    path("", include("guilde.analytics.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

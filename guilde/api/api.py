@@ -139,6 +139,7 @@ api.add_router("/", "guilde.people.api.router")
 api.add_router("/", "guilde.events.api.router")
 api.add_router("/", "guilde.onboarding.api.router")
 api.add_router("/", "guilde.mentoring.api.router")
+api.add_router("/", "guilde.analytics.api.router")
 
 
 class InstanceOut(Schema):

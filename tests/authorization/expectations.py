@@ -1296,3 +1296,29 @@ EXPECTATIONS.update(
         ),
     }
 )
+
+
+# Analytics ----------------------------------------------------------------------------------
+# A community's health: its coordinators and administrators; the instance's: administrators.
+
+EXPECTATIONS.update(
+    {
+        "analytics:community": Expect(
+            (302, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+        ),
+        "analytics:refresh": Expect(
+            (302, 404, 404, 403, 403, 302, 302), method="POST", kwargs={"slug": "private"}
+        ),
+        "analytics:instance": Expect((302, 403, 403, 403, 403, 403, 200)),
+        "analytics:csv": Expect(
+            (302, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private", "name": "levels"}
+        ),
+        "analytics:instance_csv": Expect(
+            (302, 403, 403, 403, 403, 403, 200), kwargs={"name": "levels"}
+        ),
+        "GET /api/v1/communities/{slug}/analytics": Expect(
+            (401, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+        ),
+        "GET /api/v1/analytics": Expect((401, 403, 403, 403, 403, 403, 200)),
+    }
+)

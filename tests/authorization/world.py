@@ -229,6 +229,7 @@ def build_world() -> World:
     _events(world, private, owner)
     _onboarding(world, private)
     _mentoring(world, private, owner)
+    _analytics(private)
     world.objects.update(
         owner=owner,
         organisation=organisation,
@@ -424,3 +425,12 @@ def _onboarding(world: World, private: Community) -> None:
     world.objects["buddy"] = Buddy.objects.create(
         community=private, newcomer=world.member("member"), buddy=coordinator
     )
+
+
+def _analytics(private: Community) -> None:
+    """Today's snapshots of the private community and of the instance, so that their
+    dashboards and CSV downloads have numbers."""
+    from guilde.analytics import snapshots
+
+    snapshots.take(private)
+    snapshots.take(None)

@@ -607,6 +607,8 @@ LEFT_BEHIND: dict[str, str] = {
     "events.CalendarToken": "the secret address of a member's calendar on the source instance",
     "onboarding.Buddy": "buddies are suggestions between members of the source instance;"
     " newcomers of the new one are suggested theirs",
+    "analytics.Snapshot": "derived from the rest: the new instance computes its own with"
+    " `guilde analytics rebuild`",
 }
 
 

@@ -1,0 +1,153 @@
+"""The analytics dashboard: a community's (its coordinators, administrators) and the
+instance's (administrators), read from the daily snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from guilde.analytics import figures, labels, selectors
+from guilde.analytics.snapshots import PERIODS
+from guilde.communities import selectors as community_selectors
+from guilde.core.permissions import require
+
+
+def _csv_url(dashboard: selectors.Dashboard, name: str) -> str:
+    from django.urls import reverse
+
+    if dashboard.community is None:
+        url = reverse("analytics:instance_csv", args=[name])
+    else:
+        url = reverse("analytics:csv", args=[dashboard.community.slug, name])
+    return f"{url}?period={dashboard.period}"
+
+
+def _brokers(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The brokers with their names — consent checked again now: a member who withdrew it
+    since the snapshot is no longer named."""
+    from guilde.accounts.models import User
+
+    named = {
+        user.pk: user
+        for user in User.objects.filter(
+            pk__in=[b["member"] for b in found if b.get("member")], analytics_consent=True
+        )
+    }
+    shown = []
+    for n, broker in enumerate(found, start=1):
+        member = named.get(broker.get("member") or 0)
+        shown.append(
+            {
+                "member": member,
+                "label": member.name
+                if member
+                else _("Anonymous member %(n)s") % {"n": broker.get("anonymous", n)},
+                "betweenness": broker.get("betweenness"),
+            }
+        )
+    return shown
+
+
+def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, Any]:
+
+    current, previous = dashboard.current, dashboard.previous
+    return {
+        "dashboard": dashboard,
+        "periods": [(key, labels.PERIODS[key]) for key in PERIODS],
+        "responsiveness": figures.compare_rows(current, previous, labels.RESPONSIVENESS),
+        "activity": figures.compare_rows(current, previous, labels.ACTIVITY),
+        "participation": figures.compare_rows(current, previous, labels.PARTICIPATION),
+        "waiting": figures.dig(current, "responsiveness", "waiting") or [],
+        "figures": {
+            name: (figures.build(dashboard, name), _csv_url(dashboard, name))
+            for name in ("activity", "levels", "flows", "organisations")
+        }
+        if dashboard.snapshot
+        else {},
+        "csv": {
+            name: _csv_url(dashboard, name)
+            for name in ("responsiveness", "activity_table", "participation", "network")
+        },
+        "network": figures.compare_rows(current, None, labels.NETWORK)
+        if current.get("network")
+        else [],
+        "brokers": _brokers((current.get("network") or {}).get("brokers") or []),
+    }
+
+
+@login_required
+@require_GET
+def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    community = community_selectors.community_get(
+        viewer=request.user, slug=slug, action="view", details=False
+    )
+    dashboard = selectors.dashboard(
+        viewer=request.user, community=community, period=request.GET.get("period")
+    )
+    context = _context(request, dashboard)
+    context["community"] = community
+    context["permissions"] = community_selectors.viewer_permissions(request.user, community)
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def instance_dashboard(request: HttpRequest) -> HttpResponse:
+    dashboard = selectors.dashboard(
+        viewer=request.user, community=None, period=request.GET.get("period")
+    )
+    return render(request, "analytics/dashboard.html", _context(request, dashboard))
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask the worker for the community's snapshot now (a new community has none before
+    the night)."""
+    from django.db import transaction
+
+    from guilde.analytics.tasks import take_snapshot
+
+    community = community_selectors.community_get(
+        viewer=request.user, slug=slug, action="view", details=False
+    )
+    require(request.user, "view_analytics", community)
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    transaction.on_commit(lambda: take_snapshot.enqueue(community.pk))
+    messages.success(request, _("The numbers are being computed: reload the page in a minute."))
+    return redirect("analytics:community", slug=community.slug)
+
+
+@login_required
+@require_GET
+def figure_csv(request: HttpRequest, name: str, slug: str | None = None) -> HttpResponse:
+    """One figure's numbers as CSV (a community's, or with no community the instance's)."""
+    from django.http import Http404
+
+    from guilde.analytics.charts import csv_response
+
+    if name not in figures.FIGURES:
+        raise Http404
+    community = (
+        community_selectors.community_get(
+            viewer=request.user, slug=slug, action="view", details=False
+        )
+        if slug
+        else None
+    )
+    dashboard = selectors.dashboard(
+        viewer=request.user, community=community, period=request.GET.get("period")
+    )
+    if dashboard.snapshot is None:
+        raise Http404
+    figure = figures.build(dashboard, name)
+    prefix = community.slug if community else "instance"
+    return csv_response(f"{prefix}-{name}-{dashboard.period}.csv", figure.header, figure.rows)
