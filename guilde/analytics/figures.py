@@ -17,7 +17,7 @@ from guilde.analytics.selectors import Dashboard
 WEEKLY_AFTER = 60  # days: longer periods are drawn week by week
 FIGURES = (
     "activity", "levels", "flows", "responsiveness", "participation", "activity_table",
-    "network", "organisations",
+    "network", "organisations", "retention", "knowledge", "mentoring",
 )  # fmt: skip
 
 
@@ -139,6 +139,8 @@ def compared(dashboard: Dashboard, name: str) -> Figure:
         "responsiveness": labels.RESPONSIVENESS,
         "participation": labels.PARTICIPATION,
         "activity_table": labels.ACTIVITY,
+        "knowledge": labels.KNOWLEDGE,
+        "mentoring": labels.MENTORING,
     }[name]
     rows = compare_rows(dashboard.current, dashboard.previous, names)
     return Figure(
@@ -184,6 +186,33 @@ def organisations(dashboard: Dashboard) -> Figure:
     )
 
 
+def retention(dashboard: Dashboard) -> Figure:
+    """Monthly cohorts of new members and the share still active 1, 3 and 6 months on."""
+    cohorts = [c for c in dashboard.cohorts if c.get("members")]
+    caption = _("New members still active after 1, 3 and 6 months")
+    months = [date_format(date.fromisoformat(c["month"]), "M Y") for c in cohorts]
+    columns = [_("after 1 month"), _("after 3 months"), _("after 6 months")]
+    values = [
+        [None if c[k] is None else round(100 * c[k], 1) for k in ("1", "3", "6")] for c in cohorts
+    ]
+    return Figure(
+        name="retention",
+        caption=caption,
+        chart=charts.heatmap(
+            title=caption, rows=months, columns=columns, values=values, value_label="%"
+        )
+        if cohorts
+        else None,
+        table=charts.matrix_table(
+            caption=caption, corner=_("Joined in"), rows=months, columns=columns, values=values
+        )
+        if cohorts
+        else None,
+        header=[_("Joined in"), _("New members"), *columns],
+        rows=[[c["month"], c["members"], *line] for c, line in zip(cohorts, values, strict=True)],
+    )
+
+
 def network_rows(dashboard: Dashboard) -> Figure:
     rows = compare_rows(dashboard.current, None, labels.NETWORK)
     return Figure(
@@ -197,6 +226,8 @@ def network_rows(dashboard: Dashboard) -> Figure:
 
 
 def build(dashboard: Dashboard, name: str) -> Figure:
+    if name == "retention":
+        return retention(dashboard)
     if name == "organisations":
         return organisations(dashboard)
     if name == "network":

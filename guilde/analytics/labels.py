@@ -58,6 +58,24 @@ PARTICIPATION: list[tuple[str, str, Any]] = [
     ("participation", "top_10_share", _("Share of contributions by the top 10 %")),
     ("participation", "gini", _("Participation inequality (Gini)")),
 ]
+KNOWLEDGE: list[tuple[str, str, Any]] = [
+    ("knowledge", "published", _("Articles published")),
+    ("knowledge", "verified", _("Articles verified")),
+    ("knowledge", "needs_review", _("Articles needing review (now)")),
+    ("knowledge", "archived", _("Articles archived (now)")),
+    ("knowledge", "feedback", _("“Was this helpful?” answers")),
+    ("knowledge", "helpful_rate", _("Share found helpful")),
+]
+MENTORING: list[tuple[str, str, Any]] = [
+    ("mentoring", "published", _("Pairs proposed to their members")),
+    ("mentoring", "accepted", _("Pairs accepted")),
+    ("mentoring", "declined", _("Pairs declined")),
+    ("mentoring", "started", _("Relationships started")),
+    ("mentoring", "active", _("Relationships active at the end")),
+    ("mentoring", "finished", _("Relationships finished")),
+    ("mentoring", "feedback", _("Feedback given")),
+    ("mentoring", "mean_rating", _("Mean rating (1–5)")),
+]
 NETWORK: list[tuple[str, str, Any]] = [
     ("network", "nodes", _("Members in the network")),
     ("network", "edges", _("Pairs who interacted")),

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from guilde.discussions.models import Post, Thread
 
@@ -50,6 +50,16 @@ def questions(communities: list[int], start: datetime | None, end: datetime) -> 
         Q(community_id__in=communities, kind=Thread.Kind.QUESTION, merged_into__isnull=True)
         & Q(deleted_at__isnull=True, hidden_at__isnull=True)
         & window
+    )
+
+
+def visible_posts(communities: list[int]) -> QuerySet[Post]:
+    """Posts that count in the communities: visible, in threads listed (every metric, the
+    daily series and the network read posts through this)."""
+    return Post.objects.visible().filter(
+        thread__community_id__in=communities,
+        thread__deleted_at__isnull=True,
+        thread__hidden_at__isnull=True,
     )
 
 
@@ -151,14 +161,7 @@ def activity(communities: list[int], start: datetime | None, end: datetime) -> d
         .filter(_between("created_at", start, end))
     )
     replies = (
-        Post.objects.visible()
-        .filter(
-            thread__community_id__in=communities,
-            thread__deleted_at__isnull=True,
-            thread__hidden_at__isnull=True,
-            position__gt=1,
-        )
-        .filter(_between("created_at", start, end))
+        visible_posts(communities).filter(position__gt=1).filter(_between("created_at", start, end))
     )
     events = Event.objects.filter(community_id__in=communities, status="scheduled").filter(
         _between("start", start, end)
@@ -212,13 +215,8 @@ def contributions(communities: list[int], start: datetime | None, end: datetime)
 
     counts: Counter[int] = Counter()
     counts.update(
-        Post.objects.visible()
-        .filter(
-            thread__community_id__in=communities,
-            thread__deleted_at__isnull=True,
-            thread__hidden_at__isnull=True,
-            author__isnull=False,
-        )
+        visible_posts(communities)
+        .filter(author__isnull=False)
         .filter(_between("created_at", start, end))
         .values_list("author_id", flat=True)
     )
@@ -350,3 +348,126 @@ def participation(communities: list[int], start: datetime | None, end: datetime)
             flows[was][now] += 1
         result["flows"] = flows
     return result
+
+
+# Retention ----------------------------------------------------------------------------------
+
+COHORT_MONTHS = 12
+RETENTION_AFTER = (1, 3, 6)
+
+
+def _month_start(moment: datetime) -> datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    total = moment.year * 12 + moment.month - 1 + months
+    return moment.replace(year=total // 12, month=total % 12 + 1, day=1)
+
+
+def retention(communities: list[int], end: datetime) -> list[dict[str, Any]]:
+    """Monthly cohorts of new members (by the month they joined, UTC, the last 12 months
+    before ``end``) and the share of each still active — contributed, read, voted or
+    reacted — in the 1st, 3rd and 6th month after it; None while that month is not over."""
+    from guilde.communities.models import Membership
+
+    first = _add_months(_month_start(end), -(COHORT_MONTHS - 1))
+    joined: dict[datetime, set[int]] = {}
+    for member, when in Membership.objects.filter(
+        community_id__in=communities,
+        status=Membership.Status.ACTIVE,
+        joined_at__gte=first,
+        joined_at__lt=end,
+    ).values_list("member_id", "joined_at"):
+        if when is not None:
+            joined.setdefault(_month_start(when), set()).add(member)
+    active: dict[datetime, set[int]] = {}
+
+    def active_in(month: datetime) -> set[int]:
+        if month not in active:
+            after = _add_months(month, 1)
+            active[month] = set(contributions(communities, month, after)) | seen(
+                communities, month, after
+            )
+        return active[month]
+
+    cohorts = []
+    for n in range(COHORT_MONTHS):
+        month = _add_months(first, n)
+        members = joined.get(month, set())
+        row: dict[str, Any] = {"month": month.date().isoformat(), "members": len(members)}
+        for after in RETENTION_AFTER:
+            later = _add_months(month, after)
+            if not members or _add_months(later, 1) > end:
+                row[str(after)] = None
+            else:
+                row[str(after)] = round(len(members & active_in(later)) / len(members), 4)
+        cohorts.append(row)
+    return cohorts
+
+
+# Knowledge ----------------------------------------------------------------------------------
+
+
+def knowledge(communities: list[int], start: datetime | None, end: datetime) -> dict[str, Any]:
+    """Articles published and verified in the window; the articles needing review and
+    archived as they stand at the snapshot; "was this helpful" answers in the window."""
+    from guilde.knowledge.models import Article, Feedback
+
+    articles = Article.objects.filter(community_id__in=communities)
+    feedback = Feedback.objects.filter(article__community_id__in=communities).filter(
+        _between("created_at", start, end)
+    )
+    answers = feedback.count()
+    helpful = feedback.filter(helpful=True).count()
+    return {
+        "published": articles.exclude(status="draft")
+        .filter(_between("created_at", start, end))
+        .count(),
+        "verified": articles.filter(verified_at__isnull=False)
+        .filter(_between("verified_at", start, end))
+        .count(),
+        "needs_review": articles.filter(status="needs_review").count(),
+        "archived": articles.filter(status="archived").count(),
+        "feedback": answers,
+        "helpful_rate": _round(helpful / answers, 4) if answers else None,
+    }
+
+
+# Mentoring and events --------------------------------------------------------------------------
+
+
+def mentoring(communities: list[int], start: datetime | None, end: datetime) -> dict[str, Any]:
+    """Pairs published and answered in the window, relationships active at its end and
+    finished in it, their feedback; events' attendance by format is in :func:`activity`."""
+    from django.db.models import Avg, Count
+
+    from guilde.mentoring.models import Feedback, Match, Relationship
+
+    matches = Match.objects.filter(programme__community_id__in=communities)
+    relationships = Relationship.objects.filter(programme__community_id__in=communities)
+    rating = (
+        Feedback.objects.filter(relationship__programme__community_id__in=communities)
+        .filter(_between("created_at", start, end))
+        .aggregate(mean=Avg("rating"), n=Count("pk"))
+    )
+    return {
+        "published": matches.filter(published_at__isnull=False)
+        .filter(_between("published_at", start, end))
+        .count(),
+        "accepted": matches.filter(status="accepted")
+        .filter(_between("answered_at", start, end))
+        .count(),
+        "declined": matches.filter(status="declined")
+        .filter(_between("answered_at", start, end))
+        .count(),
+        "started": relationships.filter(_between("started_at", start, end)).count(),
+        "active": relationships.filter(started_at__lt=end)
+        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=end))
+        .count(),
+        "finished": relationships.filter(finished_at__isnull=False)
+        .filter(_between("finished_at", start, end))
+        .count(),
+        "feedback": rating["n"],
+        "mean_rating": _round(rating["mean"]) if rating["mean"] is not None else None,
+    }

@@ -25,7 +25,6 @@ from typing import Any
 import igraph
 from django.db.models import Q
 
-from guilde.discussions.models import Post
 from guilde.events.models import Event, OccurrenceChange, Registration
 from guilde.mentoring.models import Relationship
 from guilde.notifications.models import Kind, Notification
@@ -87,17 +86,11 @@ def _replies(
 ) -> Iterable[tuple[int, int | None, int | None]]:
     """A visible reply (not the opening post) in a listed thread: its author, the author of
     the post it answers, the thread's author (when it answers no post in particular)."""
+    from guilde.analytics.metrics import visible_posts
+
     return (
-        Post.objects.visible()
-        .filter(
-            thread__community_id__in=community_ids,
-            thread__deleted_at__isnull=True,
-            thread__hidden_at__isnull=True,
-            position__gt=1,
-            created_at__gte=start,
-            created_at__lt=end,
-            author__isnull=False,
-        )
+        visible_posts(community_ids)
+        .filter(position__gt=1, created_at__gte=start, created_at__lt=end, author__isnull=False)
         .order_by()
         .values_list("author_id", "reply_to__author_id", "thread__author_id")
         .iterator(chunk_size=10_000)

@@ -29,6 +29,7 @@ class Dashboard:
     previous: dict[str, Any] | None = None
     days: list[date] = field(default_factory=list)
     series: dict[str, list[int]] = field(default_factory=dict)
+    cohorts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _period(value: str | None) -> str:
@@ -73,6 +74,7 @@ def dashboard(*, viewer: Any, community: Community | None, period: str | None) -
         previous=chosen.get("previous"),
         days=days,
         series=series,
+        cohorts=latest.periods.get("cohorts") or [],
     )
 
 

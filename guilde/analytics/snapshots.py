@@ -48,6 +48,8 @@ def period_metrics(
         "responsiveness": metrics.responsiveness(communities, start, end),
         "activity": metrics.activity(communities, start, end),
         "participation": metrics.participation(communities, start, end),
+        "knowledge": metrics.knowledge(communities, start, end),
+        "mentoring": metrics.mentoring(communities, start, end),
     }
     if network:
         found["network"] = network_of(communities, start, end)
@@ -82,8 +84,10 @@ def network_of(communities: list[int], start: datetime | None, end: datetime) ->
     return network.network_metrics(edges, members=members, organisations=organisations, named=named)
 
 
-def periods_as_of(communities: list[int], end: datetime) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+def periods_as_of(communities: list[int], end: datetime) -> dict[str, Any]:
+    """Each period's metrics, and (under ``cohorts``, not a period) the retention of the
+    monthly cohorts of new members, which does not depend on the period."""
+    found: dict[str, Any] = {"cohorts": metrics.retention(communities, end)}
     for key, days in PERIODS.items():
         if days is None:
             found[key] = {
@@ -114,7 +118,7 @@ def daily_counts(
 ) -> dict[date, dict[str, int]]:
     """Day (UTC) → that day's activity, for every day of ``[start, end)`` with any: one
     query per kind of activity, whatever the number of days."""
-    from guilde.discussions.models import Post, Thread
+    from guilde.discussions.models import Thread
     from guilde.events.models import Registration
 
     counters: dict[str, Callable[[], dict[date, int]]] = {
@@ -134,13 +138,8 @@ def daily_counts(
             "created_at",
         ),
         "replies": lambda: _by_day(
-            Post.objects.visible().filter(
-                thread__community_id__in=communities,
-                thread__deleted_at__isnull=True,
-                thread__hidden_at__isnull=True,
-                position__gt=1,
-                created_at__gte=start,
-                created_at__lt=end,
+            metrics.visible_posts(communities).filter(
+                position__gt=1, created_at__gte=start, created_at__lt=end
             ),
             "created_at",
         ),

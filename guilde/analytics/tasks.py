@@ -25,3 +25,13 @@ def take_snapshot(community_id: int) -> int:
         return 0
     snapshots.take(community)
     return 1
+
+
+@periodic(cron("40 5 * * *"))  # once a day, before members wake up
+@task()
+def create_story_prompts() -> int:
+    """Ask, 30 days on, what an accepted answer, an attended event or a finished mentoring
+    relationship changed (guilde.analytics.story_services.prompts_create)."""
+    from guilde.analytics.story_services import prompts_create
+
+    return prompts_create()

@@ -3,6 +3,7 @@ instance's (administrators), read from the daily snapshots."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guilde.analytics import figures, labels, selectors
+from guilde.analytics import figures, labels, selectors, story_selectors
 from guilde.analytics.snapshots import PERIODS
 from guilde.communities import selectors as community_selectors
 from guilde.core.permissions import require
@@ -58,8 +59,17 @@ def _brokers(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, Any]:
 
     current, previous = dashboard.current, dashboard.previous
+    days = PERIODS[dashboard.period]
+    since = (
+        dashboard.snapshot.computed_at - timedelta(days=days)
+        if dashboard.snapshot is not None and days is not None
+        else None
+    )
     return {
         "dashboard": dashboard,
+        "story_cycles": story_selectors.stories_by_cycle(
+            request.user, dashboard.community, since, None
+        ),
         "periods": [(key, labels.PERIODS[key]) for key in PERIODS],
         "responsiveness": figures.compare_rows(current, previous, labels.RESPONSIVENESS),
         "activity": figures.compare_rows(current, previous, labels.ACTIVITY),
@@ -67,14 +77,23 @@ def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, 
         "waiting": figures.dig(current, "responsiveness", "waiting") or [],
         "figures": {
             name: (figures.build(dashboard, name), _csv_url(dashboard, name))
-            for name in ("activity", "levels", "flows", "organisations")
+            for name in ("activity", "levels", "flows", "organisations", "retention")
         }
         if dashboard.snapshot
         else {},
         "csv": {
             name: _csv_url(dashboard, name)
-            for name in ("responsiveness", "activity_table", "participation", "network")
+            for name in (
+                "responsiveness",
+                "activity_table",
+                "participation",
+                "network",
+                "knowledge",
+                "mentoring",
+            )
         },
+        "knowledge": figures.compare_rows(current, previous, labels.KNOWLEDGE),
+        "mentoring": figures.compare_rows(current, previous, labels.MENTORING),
         "network": figures.compare_rows(current, None, labels.NETWORK)
         if current.get("network")
         else [],
@@ -93,6 +112,7 @@ def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context = _context(request, dashboard)
     context["community"] = community
+    context["report"] = request.GET.get("report") == "1"
     context["permissions"] = community_selectors.viewer_permissions(request.user, community)
     return render(request, "analytics/dashboard.html", context)
 
@@ -103,7 +123,9 @@ def instance_dashboard(request: HttpRequest) -> HttpResponse:
     dashboard = selectors.dashboard(
         viewer=request.user, community=None, period=request.GET.get("period")
     )
-    return render(request, "analytics/dashboard.html", _context(request, dashboard))
+    context = _context(request, dashboard)
+    context["report"] = request.GET.get("report") == "1"
+    return render(request, "analytics/dashboard.html", context)
 
 
 @login_required

@@ -167,6 +167,7 @@ class Generator:
         self.profiles(member_ids)
         self.events()
         self.mentoring()
+        self.stories([community for community, *_rest in communities])
         # Searchable like anything written through the services (in batches of its own).
         indexing.changed("member", *member_ids)
         indexing.changed("community_content", *[c.pk for c, *_rest in communities])
@@ -628,6 +629,24 @@ class Generator:
                 list(itertools.chain.from_iterable(h for _a, h in batch))
             )
 
+    # Value-creation stories ----------------------------------------------------------------
+
+    def stories(self, communities: list[Community]) -> None:
+        """A few stories in every generated community without any, from a random stream
+        of their own (the rest of the data set does not depend on them)."""
+        from guilde.analytics.models import Story
+
+        chooser = random.Random(self.seed + 11)  # noqa: S311 - data, not secrets
+        told = set(
+            Story.objects.filter(community__in=communities).values_list("community_id", flat=True)
+        )
+        rows = []
+        for community in communities:
+            if community.pk not in told:
+                rows.extend(_story_rows(community, chooser, END))
+        Story.objects.bulk_create(rows, batch_size=CHUNK)
+        self.counts["stories"] = len(rows)
+
     # Mentoring -----------------------------------------------------------------------------
 
     def mentoring(self) -> None:
@@ -1066,6 +1085,67 @@ MENTORING_ZONES = (
     "Australia/Sydney", "UTC",
 )  # fmt: skip
 MENTORING_LANGUAGES = ("en", "en", "fr", "es", "de")
+
+
+def _story_rows(community: Community, chooser: Random, until: datetime) -> list[Any]:
+    """A few value-creation stories of ``community``: askers about their accepted answers,
+    attendees about events, mentees about their finished mentoring; every cycle of value,
+    realised value often with a measured effect."""
+    from guilde.analytics.models import Story
+
+    words = list(WORDS_FR if community.language == "fr" else WORDS_EN)
+    sources: list[tuple[str, int, int | None]] = []
+    for pk, author in (
+        Thread.objects.filter(community=community, accepted_at__isnull=False)
+        .exclude(author=None)
+        .order_by("pk")
+        .values_list("pk", "author_id")[:6]
+    ):
+        sources.append(("thread", pk, author))
+    for event, member in (
+        Registration.objects.filter(
+            event__community=community, response__in=["in_person", "online"]
+        )
+        .order_by("pk")
+        .values_list("event_id", "member_id")[:3]
+    ):
+        sources.append(("event", event, member))
+    for pk, mentee in (
+        Relationship.objects.filter(
+            programme__community=community, status=Relationship.Status.FINISHED
+        )
+        .order_by("pk")
+        .values_list("pk", "mentee_id")[:3]
+    ):
+        sources.append(("relationship", pk, mentee))
+    cycles = [cycle.value for cycle in Story.Cycle]
+    effects = (("time_saved", "hours", 40), ("cost_saved", "EUR", 2000), ("quality", "%", 30))
+    rows = []
+    for number, (kind, target, writer) in enumerate(sources):
+        cycle = cycles[number % len(cycles)] if number < len(cycles) else chooser.choice(cycles)
+        text = " ".join(
+            Generator._sentence_from(chooser, words, chooser.randint(8, 16)) for _ in range(2)
+        )
+        effect_kind, unit, most = chooser.choice(effects)
+        measured = cycle == "realised" or chooser.random() < 0.2
+        at = until - timedelta(days=chooser.randint(1, 300))
+        rows.append(
+            Story(
+                community=community,
+                author_id=writer,
+                title=Generator._sentence_from(chooser, words, chooser.randint(3, 7))[:-1],
+                text=text,
+                text_html=f"<p>{escape(text)}</p>",
+                cycle=cycle,
+                effect_kind=effect_kind if measured else "",
+                effect_value=chooser.randint(1, most) if measured else None,
+                effect_unit=unit if measured else "",
+                created_at=at,
+                updated_at=at,
+                **{f"{kind}_id": target},
+            )
+        )
+    return rows
 
 
 def generate(*, members: int, posts: int, communities: int, seed: int = 1) -> dict[str, Any]:

@@ -1322,3 +1322,65 @@ EXPECTATIONS.update(
         "GET /api/v1/analytics": Expect((401, 403, 403, 403, 403, 403, 200)),
     }
 )
+
+
+# Stories ----------------------------------------------------------------------------------
+# In the private community (world.py): a story by a member who holds none of the seven
+# roles and did not agree to be named, and a prompt due for the member. A community's
+# stories are its coordinators' and administrators'; members list their own (none here);
+# a story is edited by its author only; a prompt is its member's alone.
+
+STORY_SECRETS = ("mentor-person",)  # the author never agreed to be named
+STORY_READERS = (302, 404, 404, 404, 404, 200, 200)
+API_STORY_READERS = (401, 404, 404, 404, 404, 200, 200)
+AUTHOR_ONLY = (302, 404, 404, 404, 404, 403, 403)
+API_AUTHOR_ONLY = (401, 404, 404, 404, 404, 403, 403)
+_STORY_INPUT = {"title": "A story through the API", "text": "It helped.", "cycle": "immediate"}
+
+
+def _story_page(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["story"].pk}
+
+
+def _story_id(world: World) -> dict[str, object]:
+    return {"story_id": world.objects["story"].pk}
+
+
+EXPECTATIONS.update(
+    {
+        "analytics:stories": Expect(
+            (302, 404, 404, 200, 200, 200, 200),
+            kwargs={"slug": "private"},
+            never_shows=STORY_SECRETS,
+        ),
+        "analytics:story_create": Expect(WRITERS, kwargs={"slug": "private"}),
+        "analytics:story": Expect(STORY_READERS, kwargs=_story_page, never_shows=STORY_SECRETS),
+        "analytics:story_edit": Expect(AUTHOR_ONLY, kwargs=_story_page),
+        "analytics:story_delete": Expect(AUTHOR_ONLY, method="POST", kwargs=_story_page),
+        "analytics:prompt_dismiss": Expect(
+            (302, 404, 404, 302, 404, 404, 404),
+            method="POST",
+            kwargs=lambda w: {"pk": w.objects["story_prompt"].pk},
+        ),
+        "GET /api/v1/communities/{slug}/stories": Expect(
+            (401, 404, 404, 200, 200, 200, 200),
+            kwargs={"slug": "private"},
+            never_shows=STORY_SECRETS,
+        ),
+        "POST /api/v1/communities/{slug}/stories": Expect(
+            (401, 404, 404, 201, 201, 201, 403), kwargs={"slug": "private"}, data=_STORY_INPUT
+        ),
+        "GET /api/v1/stories/{story_id}": Expect(
+            API_STORY_READERS, kwargs=_story_id, never_shows=STORY_SECRETS
+        ),
+        "PUT /api/v1/stories/{story_id}": Expect(
+            API_AUTHOR_ONLY, kwargs=_story_id, data=_STORY_INPUT
+        ),
+        "DELETE /api/v1/stories/{story_id}": Expect(API_AUTHOR_ONLY, kwargs=_story_id),
+        "GET /api/v1/me/story-prompts": Expect(signed_in(401, 200)),
+        "POST /api/v1/me/story-prompts/{prompt_id}/dismiss": Expect(
+            (401, 404, 404, 200, 404, 404, 404),
+            kwargs=lambda w: {"prompt_id": w.objects["story_prompt"].pk},
+        ),
+    }
+)

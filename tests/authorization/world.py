@@ -230,6 +230,7 @@ def build_world() -> World:
     _onboarding(world, private)
     _mentoring(world, private, owner)
     _analytics(private)
+    _stories(world, private)
     world.objects.update(
         owner=owner,
         organisation=organisation,
@@ -434,3 +435,40 @@ def _analytics(private: Community) -> None:
 
     snapshots.take(private)
     snapshots.take(None)
+
+
+# Value-creation stories ---------------------------------------------------------------------
+
+PRIVATE_STORY = "private story text"
+
+
+def _stories(world: World, private: Community) -> None:
+    """In the private community: a story by the mentoring's "mentor-person" (a member who
+    holds none of the seven roles and did not agree to be named), linked to the private
+    question; a prompt due for the member, who asked that question."""
+    from guilde.analytics import story_services
+    from guilde.analytics.models import StoryPrompt
+
+    now = timezone.now()
+    question = world.objects["thread"]
+    story = story_services.story_create(
+        actor=world.objects["mentor_person"],
+        community=private,
+        data=story_services.StoryInput(
+            title="A private story",
+            text=PRIVATE_STORY,
+            cycle="applied",
+            effect_kind="time_saved",
+            effect_unit="hours",
+            thread_id=question.pk,
+        ),
+    )
+    prompt = StoryPrompt.objects.create(
+        member=world.member("member"),
+        community=private,
+        kind=StoryPrompt.Kind.ACCEPTED_ANSWER,
+        object_key=str(question.pk),
+        thread=question,
+        due_at=now - timedelta(hours=1),
+    )
+    world.objects.update(story=story, story_prompt=prompt)

@@ -275,6 +275,8 @@ def _member_with_everything(client: Client) -> User:
     # Mentoring: a programme they run, where they are mentored by the peer (a check-in with
     # a note) and apply to mentor too.
     _mentoring(member, peer, started)
+    # Analytics: a value-creation story they told, answering the prompt they were shown.
+    _stories(member, started)
     # Search: what they searched for (their profile and posts are indexed by the services).
     search_services.query_log(
         member=member, text=MARKERS["search"], community_id=None, filters={}, results=0
@@ -463,3 +465,24 @@ def _onboarding(member: User, peer: User, started, joined) -> None:
     Buddy.objects.create(community=joined, newcomer=member, buddy=joined.created_by)
     onboarding.buddy_answer(actor=member, community=joined, accept=True)
     Buddy.objects.create(community=started, newcomer=peer, buddy=member)
+
+
+def _stories(member: User, community: Community) -> None:
+    from django.utils import timezone
+
+    from guilde.analytics import story_services
+    from guilde.analytics.models import StoryPrompt
+
+    prompt = StoryPrompt.objects.create(
+        member=member,
+        community=community,
+        kind=StoryPrompt.Kind.FINISHED_MENTORING,
+        object_key="0",
+        due_at=timezone.now(),
+    )
+    story_services.story_create(
+        actor=member,
+        community=community,
+        data=story_services.StoryInput(title="It helped", text="A month on.", cycle="applied"),
+        prompt=prompt,
+    )

@@ -54,7 +54,8 @@ def test_a_snapshot_holds_the_periods_and_the_days(django_capture_on_commit_call
     _question(community, author, NOW - timedelta(days=40))
     snapshot = snapshots.take(community, now=NOW)
     assert snapshot.day == NOW.date()
-    assert set(snapshot.periods) == {"7", "28", "90", "365", "all"}
+    assert set(snapshot.periods) == {"7", "28", "90", "365", "all", "cohorts"}
+    assert len(snapshot.periods["cohorts"]) == 12
     week = snapshot.periods["7"]["current"]["responsiveness"]
     assert (week["questions"], week["unanswered"]) == (1, 0)
     assert week["first_answer_hours"]["median"] == 4.0
@@ -167,7 +168,7 @@ def test_figures_draw_and_download_as_csv():
     snapshots.rebuild(now=NOW)
     client = _client(coordinator)
     page = client.get(reverse("analytics:community", args=[community.slug]), {"period": "7"})
-    assert page.content.count(b'role="img"') == 3  # activity, levels, flows
+    assert page.content.count(b'role="img"') == 4  # activity, levels, flows, retention
     for name in (
         "activity",
         "levels",
@@ -190,6 +191,12 @@ def test_figures_draw_and_download_as_csv():
     )
     assert rows[1].startswith("Questions asked,1,")
     assert client.get(reverse("analytics:csv", args=[community.slug, "secrets"])).status_code == 404
+    report = client.get(
+        reverse("analytics:community", args=[community.slug]), {"period": "7", "report": "1"}
+    ).content.decode()
+    assert "Back to the dashboard" in report
+    assert 'aria-label="Period"' not in report  # a report, not the dashboard's controls
+    assert report.count('role="img"') == 4
     assert (
         _client(member_of(community))
         .get(reverse("analytics:csv", args=[community.slug, "levels"]))

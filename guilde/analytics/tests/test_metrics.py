@@ -152,3 +152,77 @@ def test_other_communities_never_count(world):
     _thread(other, stranger, "question", T0 + HOUR)
     assert metrics.responsiveness([community.pk], T0, END)["questions"] == 4
     assert metrics.responsiveness([community.pk, other.pk], T0, END)["questions"] == 5
+
+
+def test_retention_of_monthly_cohorts(world):
+    community, people = world
+    # Joined in March 2026: ana and bo; ana reads in April (month 1), bo in June (month 3).
+    march = datetime(2026, 3, 10, tzinfo=UTC)
+    for name in ("ana", "bo"):
+        people[name].memberships.update(joined_at=march)
+    talk = Thread.objects.get(kind="discussion")
+    ReadState.objects.filter(member=people["eve"]).delete()
+    ReadState.objects.create(member=people["ana"], thread=talk,
+                             updated_at=datetime(2026, 4, 2, tzinfo=UTC))  # fmt: skip
+    _post(talk, people["bo"], datetime(2026, 6, 20, tzinfo=UTC), 9)
+    end = datetime(2026, 8, 15, tzinfo=UTC)
+    cohorts = {c["month"]: c for c in metrics.retention([community.pk], end)}
+    assert len(cohorts) == 12
+    assert cohorts["2026-03-01"] == {
+        "month": "2026-03-01",
+        "members": 2,
+        "1": 0.5,
+        "3": 0.5,
+        "6": None,
+    }  # fmt: skip  (September is not over)
+    assert cohorts["2026-07-01"]["members"] == 0
+
+
+def test_knowledge(world):
+    from guilde.knowledge.models import Article, Feedback
+
+    community, people = world
+    made = {}
+    for title, status, verified in (("a", "published", None), ("b", "verified", T0 + HOUR),
+                                    ("c", "needs_review", None), ("d", "archived", None),
+                                    ("e", "draft", None)):  # fmt: skip
+        made[title] = Article.objects.create(
+            community=community, title=title, status=status, verified_at=verified,
+            created_at=T0 + HOUR,
+        )  # fmt: skip
+    Feedback.objects.create(article=made["a"], member=people["bo"], helpful=True,
+                            created_at=T0 + HOUR)  # fmt: skip
+    Feedback.objects.create(article=made["a"], member=people["cy"], helpful=True,
+                            created_at=T0 + HOUR)  # fmt: skip
+    Feedback.objects.create(article=made["b"], member=people["cy"], helpful=False,
+                            created_at=T0 + HOUR)  # fmt: skip
+    found = metrics.knowledge([community.pk], T0, END)
+    assert found == {"published": 4, "verified": 1, "needs_review": 1, "archived": 1,
+                     "feedback": 3, "helpful_rate": round(2 / 3, 4)}  # fmt: skip
+
+
+def test_mentoring(world):
+    from guilde.mentoring.models import Feedback
+    from guilde.mentoring.tests.factories import ProgrammeFactory, pair, relationship_for
+
+    community, _people = world
+    programme = ProgrammeFactory.create(community=community, status="running")
+    ongoing = relationship_for(pair(programme, status="published"))
+    done = relationship_for(pair(programme, status="published"))
+    declined = pair(programme, status="declined", answered_at=T0 + HOUR)
+    for relationship in (ongoing, done):
+        relationship.started_at = T0 + HOUR
+        relationship.save()
+    done.status, done.finished_at = "finished", T0 + 2 * HOUR
+    done.save()
+    for match in (ongoing.match, done.match):
+        match.refresh_from_db()  # accepted by relationship_for
+        match.published_at = match.answered_at = T0 + HOUR
+        match.save()
+    declined.published_at = T0 + HOUR
+    declined.save()
+    Feedback.objects.create(relationship=done, member=done.mentee, rating=5, created_at=T0 + HOUR)
+    Feedback.objects.create(relationship=done, member=done.mentor, rating=4, created_at=T0 + HOUR)
+    found = metrics.mentoring([community.pk], T0, END)
+    assert found == {"published": 3, "accepted": 2, "declined": 1, "started": 2, "active": 1,
+                     "finished": 1, "feedback": 2, "mean_rating": 4.5}  # fmt: skip

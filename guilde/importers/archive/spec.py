@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
+from guilde.analytics.models import Story
 from guilde.communities.models import Community, Membership, Tag
 from guilde.discussions.models import (
     Category,
@@ -72,7 +73,9 @@ FORMAT = "guilde-community"
 # 3 — mentoring: programmes, applications (topics, people to avoid), matches, relationships,
 # goals, check-ins without their private notes, suggested resources, feedback; onboarding:
 # the community's welcome (message, starter path, introductions thread, buddies on or off).
-VERSION = 3
+# 4 — value-creation stories (cycle, measured effect, the thread, article, event or
+# mentoring relationship each came from); their prompts stay behind.
+VERSION = 4
 MANIFEST = "manifest.json"
 DATA = "data/"
 FILES = "files/"
@@ -581,6 +584,35 @@ KINDS += (
     ),
 )
 
+# Value-creation stories (version 4) --------------------------------------------------------
+# A member's story of what the community brought them is the community's record of its
+# value; the author travels as a member of the archive, and the prompts stay behind.
+KINDS += (
+    Kind(
+        "stories",
+        Story,
+        lambda c: Story.objects.filter(community=c),
+        (
+            "title",
+            "cycle",
+            "effect_kind",
+            "effect_value",
+            "effect_unit",
+            "created_at",
+            "updated_at",
+        ),
+        refs={
+            "author": "members",
+            "thread": "threads",
+            "article": "articles",
+            "event": "events",
+            "relationship": "mentoring_relationships",
+        },
+        markdown={"text": "text_html"},
+        not_exported={"community": "the community the archive holds"},
+    ),
+)
+
 KIND_NAMES = ("members", "community", *(kind.name for kind in KINDS))
 
 # Models of a community's data that no archive carries, and why (a test checks that every
@@ -609,6 +641,8 @@ LEFT_BEHIND: dict[str, str] = {
     " newcomers of the new one are suggested theirs",
     "analytics.Snapshot": "derived from the rest: the new instance computes its own with"
     " `guilde analytics rebuild`",
+    "analytics.StoryPrompt": "questions asked of members on the source instance; the new"
+    " one asks its own",
 }
 
 

@@ -165,6 +165,7 @@ def _community() -> dict[str, Any]:
     _events(community, ada, bob, cleo)
     _onboarding(community, ada, bob, other, path)
     _mentoring(community, ada, bob, cleo, article)
+    _stories(community, bob, cleo, question)
     conversations.conversation_start(sender=ada, recipients=[bob], body=SECRET_MESSAGE)
     gone = member_of(community, username="gone")
     discussions.post_create(actor=gone, thread=other, body="Au revoir")
@@ -288,6 +289,39 @@ def _mentoring(community: Community, ada: User, bob: User, cleo: User, article: 
     pair = mentoring.relationship_finish(actor=bob, relationship=pair)
     mentoring.feedback_give(actor=bob, relationship=pair, rating=5, comment="Merci !")
     mentoring.feedback_give(actor=mentor, relationship=pair, rating=4)
+
+
+def _stories(community: Community, bob: User, cleo: User, question: Thread) -> None:
+    """Value-creation stories: bob's about the question (with a measured effect) and his
+    finished mentoring, cleo's about an event; a prompt waiting for bob (stays behind)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from guilde.analytics import story_services
+    from guilde.analytics.models import StoryPrompt
+    from guilde.events.models import Event
+    from guilde.mentoring.models import Relationship
+
+    def tell(author: User, title: str, cycle: str, **fields: Any) -> None:
+        story_services.story_create(
+            actor=author,
+            community=community,
+            data=story_services.StoryInput(
+                title=title, text=f"{title}: voir #{question.pk} et @bob.", cycle=cycle, **fields
+            ),
+        )
+
+    tell(bob, "Deux jours gagnés", "realised", thread_id=question.pk, effect_kind="time_saved",
+         effect_value=Decimal("16.5"), effect_unit="heures")  # fmt: skip
+    relationship = Relationship.objects.get(programme__community=community, mentee=bob)
+    tell(bob, "Un mentor patient", "potential", relationship_id=relationship.pk)
+    event = Event.objects.filter(community=community).order_by("pk").first()
+    assert event is not None
+    tell(cleo, "Une soirée utile", "immediate", event_id=event.pk)
+    StoryPrompt.objects.create(member=bob, community=community, kind="accepted_answer",
+                               object_key=str(question.pk), thread=question,
+                               due_at=timezone.now())  # fmt: skip
 
 
 def _onboarding(community: Community, ada: User, bob: User, other: Thread, path: Any) -> None:
@@ -491,6 +525,9 @@ def test_mentoring_travels_without_the_pairs_private_notes(media: Path) -> None:
     assert MentoringFeedback.objects.filter(relationship=pair).count() == 2
 
 
+NEWER_THAN_2 = ("data/mentoring_", "data/stories")  # kinds versions 3 and 4 added
+
+
 def test_an_archive_of_an_older_version_without_mentoring_is_read(
     archive: Path, media: Path
 ) -> None:
@@ -502,13 +539,13 @@ def test_an_archive_of_an_older_version_without_mentoring_is_read(
     older = media / "version-2.zip"
     with zipfile.ZipFile(older, "w") as zipped:
         for name, content in entries.items():
-            if not name.startswith("data/mentoring_"):
+            if not name.startswith(NEWER_THAN_2):
                 zipped.writestr(name, content)
         manifest["version"] = 2
         manifest["entries"] = {
             name: entry
             for name, entry in manifest["entries"].items()
-            if not name.startswith("data/mentoring_")
+            if not name.startswith(NEWER_THAN_2)
         }
         zipped.writestr(MANIFEST, json.dumps(manifest))
     imported = import_community(older)
@@ -674,3 +711,26 @@ def test_every_model_holding_community_data_is_a_kind_or_left_behind_with_a_reas
         if points:
             label = model._meta.label
             assert label in LEFT_BEHIND or model._meta.app_label in LEFT_BEHIND, label
+
+
+def test_stories_travel_and_their_prompts_stay_behind(media: Path) -> None:
+    from guilde.analytics.models import Story, StoryPrompt
+
+    world = _community()
+    path = media / "stories.zip"
+    counts = export(world["community"], path)
+    assert counts["stories"] == 3
+    _empty_instance()
+    imported = import_community(path)
+    community = imported.community
+    assert not StoryPrompt.objects.exists()
+    realised = Story.objects.get(community=community, cycle="realised")
+    assert realised.author is not None
+    assert realised.author.username == "bob"
+    assert realised.thread == Thread.objects.get(community=community, kind="question")
+    assert (str(realised.effect_value), realised.effect_unit) == ("16.50", "heures")
+    assert f'href="/t/{realised.thread.pk}/"' in realised.text_html
+    mentoring = Story.objects.get(community=community, cycle="potential")
+    assert mentoring.relationship is not None
+    assert mentoring.relationship.mentee == realised.author
+    assert Story.objects.get(community=community, cycle="immediate").event is not None

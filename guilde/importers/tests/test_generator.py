@@ -77,6 +77,13 @@ def test_the_generator_makes_realistic_data():
     assert CheckIn.objects.count() == counts["mentoring_check_ins"]
     assert CheckIn.objects.exists()
     assert not Match.objects.filter(status=Match.Status.PROPOSED).exists()
+    # Value-creation stories: every cycle, linked to what they came from, some measured.
+    from guilde.analytics.models import Story
+
+    assert Story.objects.count() == counts["stories"]
+    assert set(Story.objects.values_list("cycle", flat=True)) == set(Story.Cycle.values)
+    assert Story.objects.filter(thread__isnull=False).exists()
+    assert Story.objects.exclude(effect_kind="").exists()
     # Pages work on generated data.
     from django.test import Client
 
