@@ -72,8 +72,9 @@ def responsiveness(communities: list[int], start: datetime | None, end: datetime
       answered ones — median and 90th percentile;
     - ``accepted_hours``: from the question to the reply that was accepted (its posting:
       imported acceptances only carry a day), over questions with an accepted reply;
-    - ``waiting``: the open questions without an answer asked longest ago (id, title,
-      created), oldest first.
+    - ``waiting``: the open questions without an answer asked longest ago (id and when
+      asked — titles are read when the dashboard is, so that a question deleted, hidden or
+      renamed since is shown as it is now), oldest first.
     """
     first_answer = (
         Post.objects.visible()
@@ -109,7 +110,7 @@ def responsiveness(communities: list[int], start: datetime | None, end: datetime
     waiting = list(
         Thread.objects.filter(pk__in=unanswered, closed_at__isnull=True)
         .order_by("created_at", "pk")
-        .values("pk", "title", "created_at", "community_id")[:WAITING]
+        .values("pk", "created_at", "community_id")[:WAITING]
     )
     return {
         "questions": len(rows),
@@ -129,7 +130,6 @@ def responsiveness(communities: list[int], start: datetime | None, end: datetime
             {
                 "thread": row["pk"],
                 "community": row["community_id"],
-                "title": row["title"],
                 "asked": row["created_at"].isoformat(),
             }
             for row in waiting

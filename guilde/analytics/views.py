@@ -56,6 +56,19 @@ def _brokers(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
+def _waiting(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions waiting longest with their titles as they are now; those deleted or
+    hidden since the snapshot are left out."""
+    from guilde.discussions.models import Thread
+
+    titles = dict(
+        Thread.objects.listed()
+        .filter(pk__in=[q["thread"] for q in found])
+        .values_list("pk", "title")
+    )
+    return [{**q, "title": titles[q["thread"]]} for q in found if q["thread"] in titles]
+
+
 def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, Any]:
 
     current, previous = dashboard.current, dashboard.previous
@@ -74,7 +87,7 @@ def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, 
         "responsiveness": figures.compare_rows(current, previous, labels.RESPONSIVENESS),
         "activity": figures.compare_rows(current, previous, labels.ACTIVITY),
         "participation": figures.compare_rows(current, previous, labels.PARTICIPATION),
-        "waiting": figures.dig(current, "responsiveness", "waiting") or [],
+        "waiting": _waiting(figures.dig(current, "responsiveness", "waiting") or []),
         "figures": {
             name: (figures.build(dashboard, name), _csv_url(dashboard, name))
             for name in ("activity", "levels", "flows", "organisations", "retention")

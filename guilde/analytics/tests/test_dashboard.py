@@ -236,3 +236,22 @@ def test_brokers_are_named_only_with_their_consent_now():
     brokers = api["current"]["network"]["brokers"]
     assert quiet.pk not in [b["member"] for b in brokers]
     assert hub.pk not in [b["member"] for b in brokers]
+
+
+def test_questions_waiting_are_shown_as_they_are_now():
+    community = CommunityFactory.create()
+    coordinator = member_of(community, role="coordinator")
+    kept = _question(community, coordinator, NOW - timedelta(days=2))
+    gone = _question(community, coordinator, NOW - timedelta(days=3))
+    snapshots.take(community, now=NOW)
+    kept.title = "Renamed since"
+    kept.save(update_fields=["title"])
+    gone.hidden_at = NOW
+    gone.save(update_fields=["hidden_at"])
+    page = (
+        _client(coordinator)
+        .get(reverse("analytics:community", args=[community.slug]), {"period": "7"})
+        .content.decode()
+    )
+    assert "Renamed since" in page
+    assert f"/t/{gone.pk}/" not in page
