@@ -65,6 +65,8 @@ KNOWLEDGE: list[tuple[str, str, Any]] = [
     ("knowledge", "archived", _("Articles archived (now)")),
     ("knowledge", "feedback", _("“Was this helpful?” answers")),
     ("knowledge", "helpful_rate", _("Share found helpful")),
+    ("knowledge", "replies_linking_articles", _("Replies linking to an article")),
+    ("knowledge", "articles_linked", _("Articles linked from replies")),
 ]
 MENTORING: list[tuple[str, str, Any]] = [
     ("mentoring", "published", _("Pairs proposed to their members")),

@@ -14,6 +14,7 @@ is ``x[i] + f × (x[i+1] − x[i])`` with ``i + f = p × (n − 1)``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -431,6 +432,40 @@ def knowledge(communities: list[int], start: datetime | None, end: datetime) -> 
         "archived": articles.filter(status="archived").count(),
         "feedback": answers,
         "helpful_rate": _round(helpful / answers, 4) if answers else None,
+        **reuse(communities, start, end),
+    }
+
+
+ARTICLE_LINK = re.compile(r"/communities/([\w-]+)/articles/(\d+)/")
+
+
+def reuse(communities: list[int], start: datetime | None, end: datetime) -> dict[str, int]:
+    """Knowledge put back to work: replies in the window that link to an article of the
+    communities (``replies_linking_articles``) and how many articles they link
+    (``articles_linked``). Read from the replies' text, as members wrote the links."""
+    from guilde.communities.models import Community
+    from guilde.knowledge.models import Article
+
+    slugs = set(Community.objects.filter(pk__in=communities).values_list("slug", flat=True))
+    linked: dict[int, set[int]] = {}
+    for post, body in (
+        visible_posts(communities)
+        .filter(position__gt=1, body__contains="/articles/")
+        .filter(_between("created_at", start, end))
+        .values_list("pk", "body")
+    ):
+        found = {int(pk) for slug, pk in ARTICLE_LINK.findall(body) if slug in slugs}
+        if found:
+            linked[post] = found
+    articles = set().union(*linked.values()) if linked else set()
+    existing = set(
+        Article.objects.filter(community_id__in=communities, pk__in=articles).values_list(
+            "pk", flat=True
+        )
+    )
+    return {
+        "replies_linking_articles": sum(1 for found in linked.values() if found & existing),
+        "articles_linked": len(existing),
     }
 
 

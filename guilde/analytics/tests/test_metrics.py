@@ -39,8 +39,9 @@ def _thread(community, author, kind, at, **extra):
 
 
 def _post(thread, author, at, position, **extra):
+    extra.setdefault("body", "text")
     return Post.objects.create(
-        thread=thread, author=author, position=position, body="text", body_html="<p>text</p>",
+        thread=thread, author=author, position=position, body_html="<p>text</p>",
         created_at=at, **extra,
     )  # fmt: skip
 
@@ -201,9 +202,24 @@ def test_knowledge(world):
                             created_at=T0 + HOUR)  # fmt: skip
     Feedback.objects.create(article=made["b"], member=people["cy"], helpful=False,
                             created_at=T0 + HOUR)  # fmt: skip
+    # Two replies link to article a (one twice, one also to b and to an article of
+    # another community), one to an article that does not exist.
+    talk = Thread.objects.get(kind="discussion")
+    a, b = made["a"].pk, made["b"].pk
+    link = f"/communities/{community.slug}/articles"
+    _post(talk, people["cy"], T0 + 2 * HOUR, 3, body=f"See {link}/{a}/ and {link}/{a}/ again")
+    _post(
+        talk,
+        people["dee"],
+        T0 + 3 * HOUR,
+        4,
+        body=f"[b]({link}/{b}/), [a](https://x.org{link}/{a}/), /communities/other/articles/{b}/",
+    )
+    _post(talk, people["eve"], T0 + 4 * HOUR, 5, body=f"{link}/999999/")  # fmt: skip
     found = metrics.knowledge([community.pk], T0, END)
     assert found == {"published": 4, "verified": 1, "needs_review": 1, "archived": 1,
-                     "feedback": 3, "helpful_rate": round(2 / 3, 4)}  # fmt: skip
+                     "feedback": 3, "helpful_rate": round(2 / 3, 4),
+                     "replies_linking_articles": 2, "articles_linked": 2}  # fmt: skip
 
 
 def test_mentoring(world):
