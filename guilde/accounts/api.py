@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -42,6 +44,15 @@ def refused(error: Exception) -> HttpError:
     if isinstance(error, PermissionDenied):
         return HttpError(403, str(error) or "Not allowed.")
     return HttpError(422, "; ".join(getattr(error, "messages", [str(error)])))
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Run a service call, turning its refusal into the API's error (see :func:`refused`)."""
+    try:
+        yield
+    except (DjangoValidationError, PermissionDenied) as error:
+        raise refused(error) from error
 
 
 def _invalid(error: DjangoValidationError) -> HttpError:

@@ -7,16 +7,13 @@ otherwise ``author`` is null and ``author_label`` says "a member"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from guilde.accounts.api import refused, signed_in
+from guilde.accounts.api import refusals, signed_in
 from guilde.analytics import story_selectors as selectors
 from guilde.analytics import story_services as services
 from guilde.analytics.models import Story, StoryPrompt
@@ -29,14 +26,6 @@ router = Router(tags=["stories"])
 CycleLiteral = Literal["immediate", "potential", "applied", "realised", "reframing"]
 EffectLiteral = Literal["", "time_saved", "cost_saved", "quality", "other"]
 PromptKindLiteral = Literal["accepted_answer", "attended_event", "finished_mentoring"]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except (ValidationError, PermissionDenied) as error:
-        raise refused(error) from error
 
 
 class StoryIn(Schema):
@@ -213,7 +202,7 @@ def story_create(request: HttpRequest, slug: str, data: StoryIn) -> Status[dict[
     viewer = signed_in(request)
     community = community_get(viewer=viewer, slug=slug, action="view", details=False)
     prompt = selectors.prompt_get(viewer=viewer, pk=data.prompt_id) if data.prompt_id else None
-    with _refusals():
+    with refusals():
         story = services.story_create(
             actor=viewer, community=community, data=data.to_input(), prompt=prompt
         )
@@ -231,7 +220,7 @@ def story_update(request: HttpRequest, story_id: int, data: StoryIn) -> dict[str
     """Change your story (its author only)."""
     viewer = signed_in(request)
     story = selectors.story_by_id(viewer=viewer, pk=story_id)
-    with _refusals():
+    with refusals():
         services.story_update(actor=viewer, story=story, data=data.to_input())
     return _story_out(selectors.story_by_id(viewer=viewer, pk=story.pk), viewer)
 
@@ -241,7 +230,7 @@ def story_delete(request: HttpRequest, story_id: int) -> Status[None]:
     """Delete your story (its author only)."""
     viewer = signed_in(request)
     story = selectors.story_by_id(viewer=viewer, pk=story_id)
-    with _refusals():
+    with refusals():
         services.story_delete(actor=viewer, story=story)
     return Status(204, None)
 
@@ -258,6 +247,6 @@ def prompt_dismiss(request: HttpRequest, prompt_id: int) -> dict[str, Any]:
     """Not now: the prompt is not asked again."""
     viewer = signed_in(request)
     prompt = selectors.prompt_get(viewer=viewer, pk=prompt_id)
-    with _refusals():
+    with refusals():
         services.prompt_dismiss(actor=viewer, prompt=prompt)
     return _prompt_out(prompt)

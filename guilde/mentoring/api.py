@@ -8,16 +8,13 @@ read counts from ``/health``. People appear by username and display name, never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from guilde.accounts.api import refused, signed_in
+from guilde.accounts.api import refusals, signed_in
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -45,15 +42,6 @@ OrganisationRuleLiteral = Literal["", "prefer", "require", "forbid"]
 MatchStatusLiteral = Literal["proposed", "published", "accepted", "declined"]
 AnswerLiteral = Literal["", "accepted", "declined"]
 GoalStatusLiteral = Literal["open", "in_progress", "done", "dropped"]
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A service's refusal as the API's error: 422 with its message, or 403."""
-    try:
-        yield
-    except (ValidationError, PermissionDenied) as error:
-        raise refused(error) from error
 
 
 def _programme(request: HttpRequest, programme_id: int, action: str = "view") -> Programme:
@@ -526,7 +514,7 @@ def programme_create(request: HttpRequest, slug: str, data: ProgrammeIn) -> Stat
     """A new programme, as a draft (coordinators and administrators)."""
     member = signed_in(request)
     community = community_get(viewer=member, slug=slug, action="create_programme", details=False)
-    with _refusals():
+    with refusals():
         programme = services.programme_create(
             actor=member, community=community, data=_programme_input(data)
         )
@@ -541,7 +529,7 @@ def programme_detail(request: HttpRequest, programme_id: int) -> dict[str, Any]:
 @router.put("/mentoring/programmes/{programme_id}", response=ProgrammeOut, auth=member_auth)
 def programme_update(request: HttpRequest, programme_id: int, data: ProgrammeIn) -> dict[str, Any]:
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         programme = services.programme_update(
             actor=member,
             programme=_programme(request, programme_id, "manage"),
@@ -558,7 +546,7 @@ def programme_move(
     (which finishes its relationships)."""
     member = signed_in(request)
     programme = _programme(request, programme_id, "manage")
-    with _refusals():
+    with refusals():
         moved = services.programme_move(actor=member, programme=programme, status=data.status)
     moved.community = programme.community
     return _programme_out(moved)
@@ -570,7 +558,7 @@ def programme_move(
 def programme_publish(request: HttpRequest, programme_id: int) -> dict[str, int]:
     """Publish the proposed pairs: each side is asked to accept or decline."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         published = services.programme_publish(
             actor=member, programme=_programme(request, programme_id, "manage")
         )
@@ -630,7 +618,7 @@ def application_submit(
     member = signed_in(request)
     values = data.dict()
     values["skills"] = values.pop("topics")
-    with _refusals():
+    with refusals():
         application = services.application_submit(
             actor=member,
             programme=_programme(request, programme_id),
@@ -650,7 +638,7 @@ def application_withdraw(
 ) -> Status[None]:
     """Withdraw my application (until the matching starts)."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         services.application_withdraw(
             actor=member, application=_own_application(request, programme_id, role)
         )
@@ -668,7 +656,7 @@ def application_withdraw(
 def matching_request(request: HttpRequest, programme_id: int) -> Status[dict[str, str]]:
     """Ask for the matching: the worker proposes pairs, replacing unlocked proposals."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         services.matching_request(
             actor=member, programme=_programme(request, programme_id, "manage")
         )
@@ -703,7 +691,7 @@ def match_assign(request: HttpRequest, programme_id: int, data: AssignIn) -> Sta
     programme = _programme(request, programme_id, "manage")
     mentee = selectors.application_get(viewer=member, pk=data.mentee)
     mentor = selectors.application_get(viewer=member, pk=data.mentor)
-    with _refusals():
+    with refusals():
         match = services.match_assign(
             actor=member, programme=programme, mentee=mentee, mentor=mentor
         )
@@ -722,7 +710,7 @@ def match_swap(request: HttpRequest, programme_id: int, data: SwapIn) -> list[di
     first, second = _match(request, data.first), _match(request, data.second)
     if {first.programme_id, second.programme_id} != {programme.pk}:
         raise Http404
-    with _refusals():
+    with refusals():
         made = services.match_swap(actor=member, first=first, second=second)
     return [_match_out(_match(request, match.pk)) for match in made]
 
@@ -737,7 +725,7 @@ def match_detail(request: HttpRequest, match_id: int) -> dict[str, Any]:
 def match_lock(request: HttpRequest, match_id: int, data: LockIn) -> dict[str, Any]:
     """A locked proposal is kept when the matching runs again."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         match = services.match_lock(
             actor=member, match=_match(request, match_id), locked=data.locked
         )
@@ -748,7 +736,7 @@ def match_lock(request: HttpRequest, match_id: int, data: LockIn) -> dict[str, A
 def match_remove(request: HttpRequest, match_id: int) -> Status[None]:
     """Take a proposed pair out (its mentee waits for the next matching)."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         services.match_remove(actor=member, match=_match(request, match_id))
     return Status(204, None)
 
@@ -758,7 +746,7 @@ def match_answer(request: HttpRequest, match_id: int, data: AnswerIn) -> dict[st
     """Accept or decline a published pair, once. When both accepted, the relationship
     starts; a decline sends the mentee back to the matching."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         match = services.match_answer(
             actor=member, match=_match(request, match_id), accept=data.accept
         )
@@ -795,7 +783,7 @@ def relationship_detail(request: HttpRequest, relationship_id: int) -> dict[str,
 )
 def goal_add(request: HttpRequest, relationship_id: int, data: GoalIn) -> Status[dict[str, Any]]:
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         goal = services.goal_add(
             actor=member, relationship=_relationship(request, relationship_id), title=data.title
         )
@@ -815,7 +803,7 @@ def goal_set_status(
     goal = next((goal for goal in relationship.goals.all() if goal.pk == goal_id), None)
     if goal is None:
         raise Http404
-    with _refusals():
+    with refusals():
         goal = services.goal_set_status(actor=member, goal=goal, status=data.status)
     return _goal_out(goal, _pair(relationship))
 
@@ -844,7 +832,7 @@ def check_in_add(
     request: HttpRequest, relationship_id: int, data: CheckInIn
 ) -> Status[dict[str, Any]]:
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         check_in = services.check_in_add(
             actor=member,
             relationship=_relationship(request, relationship_id),
@@ -865,7 +853,7 @@ def resource_add(
 ) -> Status[dict[str, Any]]:
     """Suggest an article, learning path or event of the programme's community, or a link."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         resource = services.resource_add(
             actor=member,
             relationship=_relationship(request, relationship_id),
@@ -886,7 +874,7 @@ def feedback_give(
 ) -> dict[str, Any]:
     """My feedback, once the relationship finished or the programme ended (changeable)."""
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         feedback = services.feedback_give(
             actor=member,
             relationship=_relationship(request, relationship_id),
@@ -903,7 +891,7 @@ def feedback_give(
 )
 def relationship_finish(request: HttpRequest, relationship_id: int) -> dict[str, Any]:
     member = signed_in(request)
-    with _refusals():
+    with refusals():
         services.relationship_finish(
             actor=member, relationship=_relationship(request, relationship_id)
         )
