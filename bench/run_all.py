@@ -23,6 +23,7 @@ BENCHMARKS = (
     ("people", [sys.executable, "bench/people.py"]),
     ("events", [sys.executable, "bench/events.py"]),
     ("matching", [sys.executable, "bench/matching.py"]),
+    ("analytics", [sys.executable, "bench/analytics.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

@@ -67,6 +67,8 @@ KNOWLEDGE: list[tuple[str, str, Any]] = [
     ("knowledge", "helpful_rate", _("Share found helpful")),
     ("knowledge", "replies_linking_articles", _("Replies linking to an article")),
     ("knowledge", "articles_linked", _("Articles linked from replies")),
+    ("knowledge", "article_views", _("Article views")),
+    ("knowledge", "article_views_from_search", _("Articles opened from a search")),
 ]
 MENTORING: list[tuple[str, str, Any]] = [
     ("mentoring", "published", _("Pairs proposed to their members")),

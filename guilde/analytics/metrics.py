@@ -433,6 +433,7 @@ def knowledge(communities: list[int], start: datetime | None, end: datetime) -> 
         "feedback": answers,
         "helpful_rate": _round(helpful / answers, 4) if answers else None,
         **reuse(communities, start, end),
+        **article_views(communities, start, end),
     }
 
 
@@ -466,6 +467,35 @@ def reuse(communities: list[int], start: datetime | None, end: datetime) -> dict
     return {
         "replies_linking_articles": sum(1 for found in linked.values() if found & existing),
         "articles_linked": len(existing),
+    }
+
+
+def article_views(communities: list[int], start: datetime | None, end: datetime) -> dict[str, int]:
+    """Articles read: ``article_views`` counts the views recorded in the window (a reader
+    counts once a day per article, robots never: :func:`guilde.knowledge.services.view_record`),
+    ``article_views_from_search`` the articles opened from a search result in it (each
+    opening logged by the search's redirect, :class:`guilde.search.models.SearchClick`)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from guilde.knowledge.models import Article, ArticleView
+    from guilde.search.models import Kind, SearchClick
+
+    days = Q(day__lt=end.date()) if start is None else Q(day__gte=start.date(), day__lt=end.date())
+    keys = (
+        Article.objects.filter(community_id__in=communities)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return {
+        "article_views": ArticleView.objects.filter(article__community_id__in=communities)
+        .filter(days)
+        .count(),
+        "article_views_from_search": SearchClick.objects.filter(
+            kind=Kind.ARTICLE, object_key__in=keys
+        )
+        .filter(_between("created_at", start, end))
+        .count(),
     }
 
 

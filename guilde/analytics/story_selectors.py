@@ -123,17 +123,7 @@ def stories_by_cycle(
     """For the dashboard: per cycle, the number of stories written in [start, end) and the
     latest few, in two queries. A community's: those who may see its analytics; the
     instance's (``community`` None): administrators."""
-    if community is None:
-        if not is_admin(viewer):
-            raise PermissionDenied
-        stories = Story.objects.all()
-    else:
-        require(viewer, "view_analytics", community)
-        stories = Story.objects.filter(community=community)
-    if start is not None:
-        stories = stories.filter(created_at__gte=start)
-    if end is not None:
-        stories = stories.filter(created_at__lt=end)
+    stories = _dashboard_stories(viewer, community, start, end)
     counts = dict(stories.order_by().values_list("cycle").annotate(n=Count("pk")))
     ranked = _related(stories).annotate(
         rank=Window(
@@ -150,6 +140,88 @@ def stories_by_cycle(
     for story in latest:
         shown[story.cycle].latest.append(story)
     return list(shown.values())
+
+
+def _dashboard_stories(
+    viewer: Any, community: Community | None, start: datetime | None, end: datetime | None
+) -> QuerySet[Story]:
+    if community is None:
+        if not is_admin(viewer):
+            raise PermissionDenied
+        stories = Story.objects.all()
+    else:
+        require(viewer, "view_analytics", community)
+        stories = Story.objects.filter(community=community)
+    if start is not None:
+        stories = stories.filter(created_at__gte=start)
+    if end is not None:
+        stories = stories.filter(created_at__lt=end)
+    return stories
+
+
+# What a story came from → the dashboard's section whose indicators it speaks to.
+LINKED_SECTIONS = {
+    "thread": "responsiveness",
+    "event": "activity",
+    "article": "knowledge",
+    "relationship": "mentoring",
+}
+LATEST_PER_SECTION = 2
+
+
+@dataclass
+class SectionStories:
+    """Stories told about what one section of the dashboard measures: how many per cycle
+    (cycles without a story left out) and the latest few."""
+
+    cycles: list[tuple[str, int]] = field(default_factory=list)
+    latest: list[Story] = field(default_factory=list)
+
+
+def stories_by_section(
+    viewer: Any,
+    community: Community | None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, SectionStories]:
+    """For the dashboard: stories written in [start, end) grouped by the section of
+    indicators their link relates to (:data:`LINKED_SECTIONS`: answers beside
+    responsiveness, events beside activity, articles beside knowledge, mentoring beside
+    mentoring), each with its counts by cycle and its latest stories — two queries.
+    Stories linked to nothing stay in the table by cycle only."""
+    from django.db.models import Case, CharField, Value, When
+
+    section = Case(
+        *(When(**{f"{link}__isnull": False}, then=Value(name))
+          for link, name in LINKED_SECTIONS.items()),
+        default=Value(""),
+        output_field=CharField(),
+    )  # fmt: skip
+    stories = (
+        _dashboard_stories(viewer, community, start, end)
+        .annotate(section=section)
+        .exclude(section="")
+    )
+    counts = stories.order_by().values_list("section", "cycle").annotate(n=Count("pk"))
+    shown = {name: SectionStories() for name in LINKED_SECTIONS.values()}
+    labels = dict(Story.Cycle.choices)
+    found = {(name, cycle): n for name, cycle, n in counts}
+    for cycle in CYCLES:
+        for name, stories_of in shown.items():
+            if n := found.get((name, cycle.value)):
+                stories_of.cycles.append((str(labels[cycle.value]), n))
+    ranked = _related(stories).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("section")],
+            order_by=[F("created_at").desc(), F("pk").desc()],
+        )
+    )
+    latest = list(ranked.filter(rank__lte=LATEST_PER_SECTION).order_by("-created_at", "-pk"))
+    attach_links(latest)
+    for story in latest:
+        shown[story.section].latest.append(story)  # type: ignore[attr-defined]
+    return shown
 
 
 # Prompts -----------------------------------------------------------------------------------

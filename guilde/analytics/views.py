@@ -83,6 +83,9 @@ def _context(request: HttpRequest, dashboard: selectors.Dashboard) -> dict[str, 
         "story_cycles": story_selectors.stories_by_cycle(
             request.user, dashboard.community, since, None
         ),
+        "section_stories": story_selectors.stories_by_section(
+            request.user, dashboard.community, since, None
+        ),
         "periods": [(key, labels.PERIODS[key]) for key in PERIODS],
         "responsiveness": figures.compare_rows(current, previous, labels.RESPONSIVENESS),
         "activity": figures.compare_rows(current, previous, labels.ACTIVITY),

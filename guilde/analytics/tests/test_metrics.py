@@ -219,7 +219,45 @@ def test_knowledge(world):
     found = metrics.knowledge([community.pk], T0, END)
     assert found == {"published": 4, "verified": 1, "needs_review": 1, "archived": 1,
                      "feedback": 3, "helpful_rate": round(2 / 3, 4),
-                     "replies_linking_articles": 2, "articles_linked": 2}  # fmt: skip
+                     "replies_linking_articles": 2, "articles_linked": 2,
+                     "article_views": 0, "article_views_from_search": 0}  # fmt: skip
+
+
+def test_article_views_and_openings_from_search(world):
+    from guilde.communities.tests.factories import CommunityFactory
+    from guilde.knowledge.models import Article, ArticleView
+    from guilde.search.models import SearchClick, SearchQuery
+
+    community, _people = world
+    elsewhere = CommunityFactory.create()
+    mine = Article.objects.create(community=community, title="a", status="published")
+    other = Article.objects.create(community=community, title="b", status="published")
+    theirs = Article.objects.create(community=elsewhere, title="c", status="published")
+    first, last = T0.date(), (END - timedelta(days=1)).date()
+    # Views: the window's first and last days count, the day before and the end's day not;
+    # another community's article never.
+    for article, day in ((mine, first), (mine, last), (other, first), (other, last),
+                         (mine, first - timedelta(days=1)), (mine, END.date()),
+                         (theirs, first)):  # fmt: skip
+        ArticleView.objects.create(article=article, viewer=f"v{article.pk}{day}", day=day)
+    query = SearchQuery.objects.create(text="hops", created_at=T0)
+    # Openings from a search: two of this community's article in the window (a reader may
+    # open it twice), one before it, one of another community, one of a thread with the
+    # same key.
+    for kind, key, when in (("article", mine.pk, T0 + HOUR), ("article", mine.pk, END - HOUR),
+                            ("article", other.pk, T0 - HOUR), ("article", theirs.pk, T0 + HOUR),
+                            ("thread", mine.pk, T0 + HOUR)):  # fmt: skip
+        SearchClick.objects.create(
+            query=query, kind=kind, object_key=str(key), rank=1, created_at=when
+        )
+    assert metrics.article_views([community.pk], T0, END) == {
+        "article_views": 4,
+        "article_views_from_search": 2,
+    }
+    assert metrics.article_views([community.pk], None, END) == {
+        "article_views": 5,
+        "article_views_from_search": 3,
+    }
 
 
 def test_mentoring(world):

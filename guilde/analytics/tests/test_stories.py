@@ -226,6 +226,42 @@ def test_stories_by_cycle_count_and_keep_the_latest(private):
     assert sum(row.count for row in instance) == 6
 
 
+def test_stories_sit_beside_the_indicators_they_speak_to(private):
+    from guilde.analytics.snapshots import take
+    from guilde.knowledge.models import Article
+
+    community, author, coordinator = private["community"], private["author"], private["coordinator"]
+    thread = _question(community, author, private["other"], timezone.now())
+    article = Article.objects.create(community=community, title="Brewing", status="published")
+    event = EventFactory.create(community=community)
+    programme = ProgrammeFactory.create(community=community, status="running")
+    relationship = relationship_for(pair(programme))
+    for n in range(3):
+        _story(community, author, title=f"Answer {n}", thread_id=thread.pk, cycle="applied")
+    _story(community, author, title="Answer reframed", thread_id=thread.pk, cycle="reframing")
+    _story(community, author, title="Read it", article_id=article.pk, cycle="immediate")
+    _story(community, author, title="Met people", event_id=event.pk, cycle="potential")
+    _story(community, relationship.mentee, title="Grew", relationship_id=relationship.pk,
+           cycle="realised")  # fmt: skip
+    _story(community, author, title="Unlinked", cycle="applied")
+    shown = story_selectors.stories_by_section(coordinator, community)
+    assert shown["responsiveness"].cycles == [("Applied value", 3), ("Reframing value", 1)]
+    assert [s.title for s in shown["responsiveness"].latest] == ["Answer reframed", "Answer 2"]
+    assert [s.title for s in shown["knowledge"].latest] == ["Read it"]
+    assert [s.title for s in shown["activity"].latest] == ["Met people"]
+    assert [s.title for s in shown["mentoring"].latest] == ["Grew"]
+    with pytest.raises(PermissionDenied):
+        story_selectors.stories_by_section(author, community)
+    # On the dashboard, each sits in its section, after its indicators and before the next.
+    take(community)
+    html = _client(coordinator).get(reverse("analytics:community", args=[community.slug]))
+    page = html.content.decode()
+    order = [page.index(text) for text in ('id="responsiveness-title"', "Answer reframed",
+             'id="activity-title"', "Met people", 'id="participation-title"',
+             'id="knowledge-title"', "Read it", 'id="mentoring-title"', "Grew")]  # fmt: skip
+    assert order == sorted(order)
+
+
 # Prompts ----------------------------------------------------------------------------------------
 
 
