@@ -138,7 +138,7 @@ class OrganisationIn(Schema):
     description: str = Field("", max_length=4000)
 
 
-class SkillOut(Schema):
+class VocabularySkillOut(Schema):
     name: str
     slug: str
 
@@ -336,7 +336,7 @@ class SkillFilters(Schema):
     prefix: str = Field("", max_length=80, description="The beginning of a term.")
 
 
-@router.get("/skills", response=list[SkillOut], auth=public_auth, tags=["skills"])
+@router.get("/skills", response=list[VocabularySkillOut], auth=public_auth, tags=["skills"])
 def skill_list(request: HttpRequest, filters: Query[SkillFilters]) -> Any:
     """Terms of the shared vocabulary, most used first (for completion)."""
     return list(selectors.skill_vocabulary(prefix=filters.prefix))

@@ -47,7 +47,7 @@ class MessageIn(Schema):
     body: str = Field(..., min_length=1, max_length=20_000)
 
 
-class ReportIn(Schema):
+class MessageReportIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -153,7 +153,7 @@ def conversation_leave(request: HttpRequest, conversation_id: int) -> Status[Non
 
 
 @router.post("/me/messages/{message_id}/report", response={201: None}, auth=member_auth)
-def message_report(request: HttpRequest, message_id: int, data: ReportIn) -> Status[None]:
+def message_report(request: HttpRequest, message_id: int, data: MessageReportIn) -> Status[None]:
     member = signed_in(request)
     message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
     selectors.conversation_get(viewer=member, pk=message.conversation_id)

@@ -68,7 +68,7 @@ def _key(event: Event, text: str | None) -> Any:
 # Schemas -------------------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class EventPersonOut(Schema):
     username: str
     name: str
 
@@ -95,8 +95,8 @@ class EventOut(Schema):
     capacity_online: int | None
     registration_deadline: datetime | None
     tags: list[str]
-    hosts: list[PersonOut]
-    speakers: list[PersonOut]
+    hosts: list[EventPersonOut]
+    speakers: list[EventPersonOut]
     sequence: int
     updated_at: datetime
     url: str
@@ -181,7 +181,7 @@ class RsvpIn(Schema):
 class RegistrationOut(Schema):
     event: int
     occurrence: str
-    member: PersonOut
+    member: EventPersonOut
     response: ResponseLiteral
     waitlisted: bool
     attendance: AttendanceLiteral
@@ -199,7 +199,7 @@ class FollowupIn(Schema):
     outcomes: str = Field("", max_length=10_000)
 
 
-class FeedbackIn(Schema):
+class EventFeedbackIn(Schema):
     rating: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=2000)
 
@@ -532,7 +532,7 @@ def capture(request: HttpRequest, event_id: int) -> Status[dict[str, Any]]:
 
 
 @router.put("/events/{event_id}/feedback", response=FeedbackOut, auth=member_auth)
-def feedback_give(request: HttpRequest, event_id: int, data: FeedbackIn) -> dict[str, Any]:
+def feedback_give(request: HttpRequest, event_id: int, data: EventFeedbackIn) -> dict[str, Any]:
     member = signed_in(request)
     try:
         feedback = services.feedback_give(

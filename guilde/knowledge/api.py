@@ -119,7 +119,7 @@ class RestoreIn(Schema):
     number: int = Field(..., ge=1)
 
 
-class ReportIn(Schema):
+class ArticleReportIn(Schema):
     text: str = Field(..., min_length=1, max_length=2000)
     thread: int | None = None
 
@@ -150,7 +150,7 @@ class ReviewIn(Schema):
     comment: str = Field("", max_length=5000)
 
 
-class FeedbackIn(Schema):
+class ArticleFeedbackIn(Schema):
     helpful: bool
     comment: str = Field("", max_length=2000)
 
@@ -419,7 +419,7 @@ def article_verify(request: HttpRequest, article_id: int) -> dict[str, Any]:
 
 
 @router.post("/articles/{article_id}/outdated", response={204: None}, auth=member_auth)
-def article_report(request: HttpRequest, article_id: int, data: ReportIn) -> Status[None]:
+def article_report(request: HttpRequest, article_id: int, data: ArticleReportIn) -> Status[None]:
     member = _member(request)
     article = _article(request, article_id, "report")
     thread = (
@@ -447,7 +447,7 @@ def article_archive(request: HttpRequest, article_id: int, data: ArchiveIn) -> d
 
 
 @router.put("/articles/{article_id}/feedback", response={204: None}, auth=member_auth)
-def article_feedback(request: HttpRequest, article_id: int, data: FeedbackIn) -> Status[None]:
+def article_feedback(request: HttpRequest, article_id: int, data: ArticleFeedbackIn) -> Status[None]:
     member = _member(request)
     services.feedback_set(
         actor=member,

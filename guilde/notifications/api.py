@@ -85,7 +85,7 @@ class SubscriptionIn(Schema):
     level: LevelLiteral | None = Field(None, description="Null removes the choice.")
 
 
-class PreferencesOut(Schema):
+class NotificationPreferencesOut(Schema):
     email: dict[KindLiteral, FrequencyLiteral]
     watch_started: bool
     watch_replied: bool
@@ -93,7 +93,7 @@ class PreferencesOut(Schema):
     digest: Literal["daily", "weekly", "never"]
 
 
-class PreferencesIn(Schema):
+class NotificationPreferencesIn(Schema):
     email: dict[KindLiteral, FrequencyLiteral] = Field(default_factory=dict)
     watch_started: bool | None = None
     watch_replied: bool | None = None
@@ -203,13 +203,13 @@ def _preferences(member: User) -> dict[str, Any]:
     }
 
 
-@router.get("/me/notification-preferences", response=PreferencesOut, auth=member_auth)
+@router.get("/me/notification-preferences", response=NotificationPreferencesOut, auth=member_auth)
 def preferences_get(request: HttpRequest) -> dict[str, Any]:
     return _preferences(_member(request))
 
 
-@router.patch("/me/notification-preferences", response=PreferencesOut, auth=member_auth)
-def preferences_set(request: HttpRequest, data: PreferencesIn) -> dict[str, Any]:
+@router.patch("/me/notification-preferences", response=NotificationPreferencesOut, auth=member_auth)
+def preferences_set(request: HttpRequest, data: NotificationPreferencesIn) -> dict[str, Any]:
     member = _member(request)
     for kind, frequency in data.email.items():
         services.frequency_set(member=member, kind=kind, frequency=frequency)

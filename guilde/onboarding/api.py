@@ -32,7 +32,7 @@ ItemLiteral = Literal["profile", "introduce", "starter_path", "event", "question
 BuddyStatusLiteral = Literal["suggested", "accepted"]
 
 
-class PersonOut(Schema):
+class NewcomerPersonOut(Schema):
     username: str
     name: str
 
@@ -51,7 +51,7 @@ class ItemOut(Schema):
 
 
 class BuddyOut(Schema):
-    member: PersonOut
+    member: NewcomerPersonOut
     status: BuddyStatusLiteral
     suggested_at: datetime
     answered_at: datetime | None
@@ -71,7 +71,7 @@ class OnboardingOut(Schema):
     buddy: BuddyOut | None = Field(
         description="My buddy here (a newcomer is suggested one when they read this)."
     )
-    buddy_of: list[PersonOut] = Field(description="Newcomers who chose me as their buddy.")
+    buddy_of: list[NewcomerPersonOut] = Field(description="Newcomers who chose me as their buddy.")
 
 
 class OnboardingIn(Schema):
@@ -82,7 +82,7 @@ class OnboardingIn(Schema):
 
 
 class NewcomerOut(Schema):
-    member: PersonOut
+    member: NewcomerPersonOut
     joined_at: datetime
     days: int = Field(description="Days since joining.")
     items: list[ItemLiteral] = Field(description="The checklist's items in this community.")
@@ -225,7 +225,7 @@ def _answer(request: HttpRequest, slug: str, *, accept: bool) -> dict[str, Any]:
 
 
 class AnsweredOut(Schema):
-    member: PersonOut
+    member: NewcomerPersonOut
     status: Literal["accepted", "declined"]
     suggested_at: datetime
     answered_at: datetime | None

@@ -131,7 +131,7 @@ class TopicOut(Schema):
     reason: str
 
 
-class SkillOut(Schema):
+class MemberSkillOut(Schema):
     skill: str
     name: str
     level: str = Field(..., description="learning, practising, expert, or empty.")
@@ -143,7 +143,7 @@ class SkillOut(Schema):
 class ExpertiseOut(Schema):
     username: str
     topics: list[TopicOut]
-    skills: list[SkillOut] | None = Field(
+    skills: list[MemberSkillOut] | None = Field(
         ..., description="Declared skills; null when the caller may not see them."
     )
     following: bool
@@ -284,12 +284,12 @@ def my_feed(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class PreferencesIn(Schema):
+class ExpertisePreferencesIn(Schema):
     suggest: bool | None = None
     answer_requests: bool | None = None
 
 
-class PreferencesOut(Schema):
+class ExpertisePreferencesOut(Schema):
     suggest: bool
     answer_requests: bool
     hidden_topics: list[str]
@@ -306,13 +306,13 @@ def _preferences_out(member: User) -> dict[str, Any]:
     }
 
 
-@router.get("/me/expertise-settings", response=PreferencesOut, auth=member_auth, tags=["me"])
+@router.get("/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
 def preferences(request: HttpRequest) -> dict[str, Any]:
     return _preferences_out(signed_in(request))
 
 
-@router.patch("/me/expertise-settings", response=PreferencesOut, auth=member_auth, tags=["me"])
-def preferences_update(request: HttpRequest, changes: PreferencesIn) -> dict[str, Any]:
+@router.patch("/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
+def preferences_update(request: HttpRequest, changes: ExpertisePreferencesIn) -> dict[str, Any]:
     """Whether you are suggested to others (who knows, people who could answer, people to
     meet) and whether members may ask you to answer questions."""
     member = signed_in(request)
@@ -322,7 +322,7 @@ def preferences_update(request: HttpRequest, changes: PreferencesIn) -> dict[str
     return _preferences_out(member)
 
 
-@router.put("/me/hidden-topics/{topic}", response=PreferencesOut, auth=member_auth, tags=["me"])
+@router.put("/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
 def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
     """Hide a topic (a tag's short name) from your profile and from suggestions."""
     member = signed_in(request)
@@ -331,7 +331,7 @@ def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
     return _preferences_out(member)
 
 
-@router.delete("/me/hidden-topics/{topic}", response=PreferencesOut, auth=member_auth, tags=["me"])
+@router.delete("/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
 def topic_show(request: HttpRequest, topic: str) -> dict[str, Any]:
     member = signed_in(request)
     with _refusals():

@@ -20,6 +20,26 @@ def test_the_schema_is_valid_openapi_3():
     validate(json.loads(json.dumps(schema)))  # as served: JSON keys are strings
 
 
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI components are keyed by class name: two apps' ``FeedbackIn`` would
+    silently document one operation with the other's body."""
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    found: dict[str, set[str]] = defaultdict(set)
+    pending = list(Schema.__subclasses__())
+    while pending:
+        schema = pending.pop()
+        pending.extend(schema.__subclasses__())
+        module = schema.__module__
+        if module.startswith("guilde.") and ".tests" not in module:
+            found[schema.__name__].add(f"{module}.{schema.__qualname__}")
+    shared = {name: sorted(where) for name, where in found.items() if len(where) > 1}
+    assert not shared, f"schema names used twice: {shared}"
+    assert len(found) > 100  # the walk saw the apps' schemas
+
+
 def test_the_checked_in_schema_matches_the_code():
     assert SCHEMA_FILE.read_text() == schema_text(), (
         "The API changed: run `make openapi` and commit docs/api/openapi.json."
