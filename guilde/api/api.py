@@ -12,7 +12,9 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -22,7 +24,7 @@ from ninja.throttling import BaseThrottle
 
 import guilde
 from guilde.api.auth import public_auth
-from guilde.api.problems import problem_response
+from guilde.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from guilde.core import ratelimits
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,16 @@ def _permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(request, 403, detail=str(exc) or "You may not do this.")
 
 
+def _refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A service's refusal that no handler turned into an error of its own: the input is
+    at fault (422, its messages), never the server."""
+    return problem_response(request, 422, detail="; ".join(exc.messages))
+
+
+def _unreadable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return problem_response(request, 400, detail=f"The request's body cannot be read: {exc}")
+
+
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return problem_response(request, 500, detail="An unexpected error happened; it was logged.")
@@ -99,14 +111,80 @@ def _handler[E: Exception](
     return cast(Callable[[HttpRequest, E | type[E]], HttpResponse], func)
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "An error, as RFC 9457 problem details (`application/problem+json`).",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "`about:blank`: the status says it all."},
+        "title": {"type": "string", "description": "The status's reason phrase."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What went wrong, for people."},
+        "instance": {"type": "string", "description": "The path requested."},
+        "errors": {
+            "type": "array",
+            "description": "422 from validation: each field at fault.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+        "retry_after": {"type": "integer", "description": "429: seconds to wait."},
+    },
+}
+# The errors every operation may answer, documented once for all (an operation's own
+# declaration of a status wins).
+PROBLEMS = {
+    400: "The request's body cannot be read.",
+    401: "Not signed in, or the token is unknown, expired or revoked.",
+    403: "Signed in, but not allowed (a read-only token writing, a role missing...).",
+    404: "Nothing is here, or you may not see it (private things answer 404).",
+    422: "The input is invalid, or the action is refused as it stands; `detail` and "
+    "`errors` say why.",
+    429: "Too many requests: wait `Retry-After` seconds (the instance's rate-limit policy).",
+}
+
+
+class GuildeAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Ninja's schema, with the problem responses every operation may give."""
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEMS.items():
+                    if status == 401 and not operation.get("security"):
+                        continue
+                    answer: dict[str, Any] = {"description": description, "content": problem}
+                    if status == 429:
+                        answer["headers"] = {
+                            "Retry-After": {
+                                "description": "Seconds to wait before trying again.",
+                                "schema": {"type": "integer"},
+                            }
+                        }
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = answer
+        return schema
+
+
 def build_api(**options: Any) -> NinjaAPI:
     """A NinjaAPI with Guilde's error format and rate limits (tests build their own)."""
-    new_api = NinjaAPI(throttle=[PolicyThrottle()], **options)
+    new_api = GuildeAPI(throttle=[PolicyThrottle()], **options)
     new_api.add_exception_handler(ValidationError, _handler(_validation_error))
     new_api.add_exception_handler(HttpError, _handler(_http_error))
     new_api.add_exception_handler(Http404, _handler(_not_found))
     new_api.add_exception_handler(ObjectDoesNotExist, _handler(_not_found))
     new_api.add_exception_handler(PermissionDenied, _handler(_permission_denied))
+    new_api.add_exception_handler(DjangoValidationError, _handler(_refused))
+    new_api.add_exception_handler(MultiPartParserError, _handler(_unreadable))
     new_api.add_exception_handler(Exception, _handler(_unexpected))
     return new_api
 
@@ -117,8 +195,19 @@ api = build_api(
     description=(
         "The API of a Guilde instance. Authenticate with a personal access token "
         "(`Authorization: Bearer ...`) or, from the browser, with the session and the "
-        "CSRF token. Errors are RFC 9457 problem details (`application/problem+json`). "
-        "Lists are paginated with opaque cursors (`next` / `previous`)."
+        "CSRF token (header `X-CSRFToken`) on writes. A token's scope is `read` or "
+        "`write`.\n\n"
+        "**Errors** are RFC 9457 problem details (`application/problem+json`, the `Problem` "
+        "schema): `status`, `title`, `detail` for people, `errors` listing each invalid "
+        "field on a 422. Private things answer 404, as if they did not exist.\n\n"
+        "**Pagination**: lists are paginated with opaque cursors: `page_size` (1–100, "
+        "default 20) and `cursor` from a page's `next` or `previous` link; `null` at the "
+        "ends.\n\n"
+        "**Rate limits**: reads and writes are counted per member and per address over a "
+        "minute (by default 600 reads and 120 writes a minute per member; 120 and 30 per "
+        "address without a session or token). Over the limit the answer is 429 with "
+        "`Retry-After` (seconds) and `retry_after` in the problem. docs/api.md walks "
+        "through a session with curl."
     ),
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": False}),

@@ -447,7 +447,9 @@ def article_archive(request: HttpRequest, article_id: int, data: ArchiveIn) -> d
 
 
 @router.put("/articles/{article_id}/feedback", response={204: None}, auth=member_auth)
-def article_feedback(request: HttpRequest, article_id: int, data: ArticleFeedbackIn) -> Status[None]:
+def article_feedback(
+    request: HttpRequest, article_id: int, data: ArticleFeedbackIn
+) -> Status[None]:
     member = _member(request)
     services.feedback_set(
         actor=member,

@@ -306,12 +306,16 @@ def _preferences_out(member: User) -> dict[str, Any]:
     }
 
 
-@router.get("/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
+@router.get(
+    "/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"]
+)
 def preferences(request: HttpRequest) -> dict[str, Any]:
     return _preferences_out(signed_in(request))
 
 
-@router.patch("/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
+@router.patch(
+    "/me/expertise-settings", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"]
+)
 def preferences_update(request: HttpRequest, changes: ExpertisePreferencesIn) -> dict[str, Any]:
     """Whether you are suggested to others (who knows, people who could answer, people to
     meet) and whether members may ask you to answer questions."""
@@ -322,7 +326,9 @@ def preferences_update(request: HttpRequest, changes: ExpertisePreferencesIn) ->
     return _preferences_out(member)
 
 
-@router.put("/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
+@router.put(
+    "/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"]
+)
 def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
     """Hide a topic (a tag's short name) from your profile and from suggestions."""
     member = signed_in(request)
@@ -331,7 +337,9 @@ def topic_hide(request: HttpRequest, topic: str) -> dict[str, Any]:
     return _preferences_out(member)
 
 
-@router.delete("/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"])
+@router.delete(
+    "/me/hidden-topics/{topic}", response=ExpertisePreferencesOut, auth=member_auth, tags=["me"]
+)
 def topic_show(request: HttpRequest, topic: str) -> dict[str, Any]:
     member = signed_in(request)
     with _refusals():

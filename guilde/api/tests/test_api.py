@@ -40,6 +40,23 @@ def test_no_two_schemas_share_a_name():
     assert len(found) > 100  # the walk saw the apps' schemas
 
 
+def test_every_operation_documents_its_errors_as_problems():
+    schema = api.get_openapi_schema()
+    assert "Rate limits" in schema["info"]["description"]
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
+    operations = [op for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operations) > 150
+    for operation in operations:
+        responses = operation["responses"]
+        for status in (404, 422, 429):
+            assert status in responses, (operation["operationId"], status)
+        assert "Retry-After" in responses[429]["headers"]
+    threads = schema["paths"]["/api/v1/communities/{slug}/threads"]["get"]["responses"]
+    assert threads[404]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+
+
 def test_the_checked_in_schema_matches_the_code():
     assert SCHEMA_FILE.read_text() == schema_text(), (
         "The API changed: run `make openapi` and commit docs/api/openapi.json."
@@ -220,3 +237,41 @@ def test_a_paginated_list_costs_the_same_queries_for_1_and_20_items(client, djan
 def test_the_instance_endpoint_query_count(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(0):
         client.get("/api/v1/instance")
+
+
+@pytest.mark.django_db
+def test_a_services_refusal_is_a_422_wherever_it_comes_from(client):
+    """Found by Schemathesis: a service's ValidationError that an operation did not catch
+    (an event's recording address that is not a web address) was a 500."""
+    from guilde.communities.tests.factories import CommunityFactory, member_of
+    from guilde.events.tests.factories import EventFactory
+
+    community = CommunityFactory.create()
+    coordinator = member_of(community, "coordinator")
+    event = EventFactory.create(community=community)
+    client.force_login(coordinator)
+    response = client.put(
+        f"/api/v1/events/{event.pk}/notes",
+        {"notes": "", "recording_url": "0" * 400, "outcomes": ""},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == PROBLEM
+    assert "web address" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_multipart_body_without_its_boundary_is_a_400(client):
+    """Found by Schemathesis: ``Content-Type: multipart/form-data`` without a boundary."""
+    from guilde.communities.tests.factories import CommunityFactory, member_of
+
+    community = CommunityFactory.create()
+    client.force_login(member_of(community))
+    response = client.generic(
+        "POST",
+        f"/api/v1/communities/{community.slug}/uploads",
+        b"--x\r\nContent-Disposition: form-data; name=file\r\n\r\nx\r\n--x--\r\n",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == PROBLEM
