@@ -153,31 +153,77 @@ def compared(dashboard: Dashboard, name: str) -> Figure:
     )
 
 
+ORGANISATIONS_SHOWN = 12
+
+
 def organisations(dashboard: Dashboard) -> Figure:
-    """Interaction weight between organisations (members without one under "none")."""
+    """Interaction weight between organisations (members without one under "none"): the
+    chart and its table show the :data:`ORGANISATIONS_SHOWN` organisations with the most
+    interactions and the others together (an instance may have hundreds: a page of their
+    every pair would weigh megabytes); the CSV has every pair."""
     from guilde.accounts.models import Organisation
 
     cells = (dashboard.current.get("network") or {}).get("organisations") or []
-    keys = sorted({str(c["a"]) for c in cells} | {str(c["b"]) for c in cells},
-                  key=lambda k: (k == "none", k))  # fmt: skip
+    weight: dict[tuple[str, str], float] = {}
+    total: dict[str, float] = {}
+    for cell in cells:
+        a, b, value = str(cell["a"]), str(cell["b"]), float(cell["weight"])
+        weight[(a, b)] = weight[(b, a)] = value
+        total[a] = total.get(a, 0.0) + value
+        if b != a:
+            total[b] = total.get(b, 0.0) + value
     names = dict(
-        Organisation.objects.filter(pk__in=[int(k) for k in keys if k != "none"]).values_list(
+        Organisation.objects.filter(pk__in=[int(k) for k in total if k != "none"]).values_list(
             "pk", "name"
         )
     )
-    label = {k: (_("No organisation") if k == "none" else names.get(int(k), k)) for k in keys}
-    weight = {(str(c["a"]), str(c["b"])): float(c["weight"]) for c in cells}
-    values = [[weight.get((a, b), weight.get((b, a), 0.0)) for b in keys] for a in keys]
-    caption = _("Interactions between organisations")
+    label = {k: (_("No organisation") if k == "none" else names.get(int(k), k)) for k in total}
+    keys = sorted(total, key=lambda k: (k == "none", str(label[k]).casefold(), k))
+    values = [[weight.get((a, b), 0.0) for b in keys] for a in keys]
     rows = [str(label[k]) for k in keys]
+    busiest = set(sorted(keys, key=lambda k: (-total[k], k))[:ORGANISATIONS_SHOWN])
+    shown = [k for k in keys if k in busiest]
+    others = [k for k in keys if k not in set(shown)]
+    groups: list[list[str]] = [[k] for k in shown] + ([others] if others else [])
+    short_rows = [str(label[k]) for k in shown] + (
+        [_("Other organisations (%(count)s)") % {"count": len(others)}] if others else []
+    )
+    short_values = [
+        [
+            round(
+                sum(
+                    weight.get((a, b), 0.0)
+                    for i, a in enumerate(first)
+                    for j, b in enumerate(second)
+                    # inside "others", each pair once (the matrix is symmetric)
+                    if first is not second or i <= j
+                ),
+                2,
+            )
+            for second in groups
+        ]
+        for first in groups
+    ]
+    caption = _("Interactions between organisations")
+    if others:
+        caption = _(
+            "Interactions between the %(shown)s organisations with the most, and the others "
+            "together (every pair in the CSV)"
+        ) % {"shown": len(shown)}
     return Figure(
         name="organisations",
         caption=caption,
-        chart=charts.heatmap(title=caption, rows=rows, columns=rows, values=values)
+        chart=charts.heatmap(
+            title=caption, rows=short_rows, columns=short_rows, values=short_values
+        )
         if keys
         else None,
         table=charts.matrix_table(
-            caption=caption, corner=_("Organisation"), rows=rows, columns=rows, values=values
+            caption=caption,
+            corner=_("Organisation"),
+            rows=short_rows,
+            columns=short_rows,
+            values=short_values,
         )
         if keys
         else None,

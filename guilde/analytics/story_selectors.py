@@ -228,12 +228,17 @@ def stories_by_section(
 
 
 def _open_prompts(viewer: Any) -> QuerySet[StoryPrompt]:
+    """Due, unanswered, not dismissed, in an active community the viewer still reads (a
+    member who left a private community is no longer asked about its threads)."""
+    from guilde.events.selectors import readable_communities_q
+
     return StoryPrompt.objects.filter(
         member_id=viewer.pk,
         due_at__lte=timezone.now(),
         answered_at__isnull=True,
         dismissed_at__isnull=True,
         community__status=Community.Status.ACTIVE,
+        community__in=Community.objects.filter(readable_communities_q(viewer)),
     ).select_related("community", "thread", "event", "relationship__programme")
 
 

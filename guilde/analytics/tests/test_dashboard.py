@@ -255,3 +255,44 @@ def test_questions_waiting_are_shown_as_they_are_now():
     )
     assert "Renamed since" in page
     assert f"/t/{gone.pk}/" not in page
+
+
+def test_many_organisations_show_the_busiest_and_the_others_together():
+    """An instance may have hundreds of organisations: the chart and its table keep the
+    twelve with the most interactions and sum the rest; the CSV keeps every pair."""
+    from guilde.accounts.models import Organisation
+    from guilde.analytics import figures
+    from guilde.analytics.selectors import Dashboard
+
+    made = [
+        Organisation.objects.create(name=f"Org {n:02d}", slug=f"org-{n:02d}") for n in range(15)
+    ]
+    # Org 00..11 interact with themselves 10 + n; 12, 13, 14 little: 1 each, 12–13 weigh 2,
+    # 13–14 weigh 3, and 14 with 00 weighs 5; members without an organisation weigh 0.5.
+    cells: list[dict[str, object]] = [
+        {"a": o.pk, "b": o.pk, "weight": 10 + n} for n, o in enumerate(made[:12])
+    ]
+    cells += [{"a": o.pk, "b": o.pk, "weight": 1} for o in made[12:]]
+    cells += [
+        {"a": made[12].pk, "b": made[13].pk, "weight": 2},
+        {"a": made[13].pk, "b": made[14].pk, "weight": 3},
+        {"a": made[0].pk, "b": made[14].pk, "weight": 5},
+        {"a": "none", "b": "none", "weight": 0.5},
+    ]
+    dashboard = Dashboard(
+        community=None, period="28", snapshot=None, current={"network": {"organisations": cells}}
+    )
+    figure = figures.organisations(dashboard)
+    assert len(figure.rows) == 16  # the CSV: 15 organisations and "none", every pair
+    table = figure.table
+    assert table is not None
+    labels = [row.label for row in table.rows]
+    assert labels == [f"Org {n:02d}" for n in range(12)] + ["Other organisations (4)"]
+    # The others together — 12, 13, 14 and "none": 1 + 1 + 1 + 2 + 3 + 0.5 inside, 5 with
+    # Org 00; Org 00 with itself 10.
+    assert table.rows[-1].cells[-1] == "8.5"
+    assert table.rows[-1].cells[0] == table.rows[0].cells[-1] == "5"
+    assert table.rows[0].cells[0] == "10"
+    header = figure.header
+    assert header[0] == "Organisation"
+    assert len(header) == 17

@@ -322,6 +322,20 @@ def _prompt(community, member, thread) -> StoryPrompt:
     )
 
 
+def test_no_prompt_about_a_private_community_one_has_left(private):
+    from guilde.communities.models import Membership
+
+    community, member = private["community"], private["author"]
+    thread = _question(community, member, private["other"], timezone.now())
+    prompt = _prompt(community, member, thread)
+    assert story_selectors.prompt_due(viewer=member) == prompt
+    Membership.objects.filter(community=community, member=member).delete()
+    assert story_selectors.prompt_due(viewer=member) is None
+    assert list(story_selectors.prompt_list(viewer=member)) == []
+    page = _client(member).get(reverse("home:home")).content.decode()
+    assert thread.title not in page
+
+
 def test_the_banner_asks_and_one_click_dismisses(private):
     community, member = private["community"], private["author"]
     thread = _question(community, member, private["other"], timezone.now())
