@@ -19,6 +19,7 @@ import environ
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from guilde.accounts.sso import config as sso_config
 from guilde.core import ratelimits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,11 +82,14 @@ INSTALLED_APPS = [
     "guilde.mentoring",
     "guilde.people",
     "guilde.analytics",
+    "guilde.webhooks",
     "guilde.home",
     "guilde.api",
     "allauth",
     "allauth.account",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_tasks_db",
     "ninja",
@@ -206,6 +210,16 @@ GUILDE_NEW_ACCOUNT_LINKS = env.int("GUILDE_NEW_ACCOUNT_LINKS", default=2)
 GUILDE_BELL_POLL_SECONDS = env.int("GUILDE_BELL_POLL_SECONDS", default=30)
 # Finished task results are deleted after this many days.
 GUILDE_TASK_RESULT_RETENTION_DAYS = env.int("GUILDE_TASK_RESULT_RETENTION_DAYS", default=14)
+# Outgoing webhooks (docs/webhooks.md). Targets on loopback or private networks are refused
+# unless allowed (the tests' receiver, a chat server on the intranet); attempts per delivery,
+# the first wait between them (doubled each time), deliveries failed in a row that turn a
+# webhook off, seconds to wait for a receiver, days the delivery log is kept.
+GUILDE_WEBHOOKS_ALLOW_PRIVATE = env.bool("GUILDE_WEBHOOKS_ALLOW_PRIVATE", default=False)
+GUILDE_WEBHOOKS_ATTEMPTS = env.int("GUILDE_WEBHOOKS_ATTEMPTS", default=8)
+GUILDE_WEBHOOKS_BACKOFF_SECONDS = env.int("GUILDE_WEBHOOKS_BACKOFF_SECONDS", default=60)
+GUILDE_WEBHOOKS_DISABLE_AFTER = env.int("GUILDE_WEBHOOKS_DISABLE_AFTER", default=5)
+GUILDE_WEBHOOKS_TIMEOUT_SECONDS = env.float("GUILDE_WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+GUILDE_WEBHOOKS_LOG_DAYS = env.int("GUILDE_WEBHOOKS_LOG_DAYS", default=30)
 
 # E-mail ------------------------------------------------------------------------------------
 
@@ -362,6 +376,31 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if GUILDE_HTTPS else "http"
 # Sessions are recorded at sign-in (to list and end them); not on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
+# Single sign-on (docs/sso.md). OpenID Connect providers come from GUILDE_OIDC_PROVIDERS (a
+# JSON list) and from "Social applications" in the admin, both at once; SAML 2.0 only with
+# the `saml` extra installed. Which organisation a provider stands for, its groups' roles
+# and the e-mail domains that must use it: "Identity providers" in the admin.
+SOCIALACCOUNT_ADAPTER = "guilde.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"APPS": sso_config.oidc_apps(env.str("GUILDE_OIDC_PROVIDERS", default=""))},
+}
+# Links a sign-in to an existing account by e-mail only when the provider asserts the
+# address verified AND it is verified here (the adapter checks both).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# The provider buttons are links: a form posting to Guilde that redirects to the provider
+# would break the CSP's form-action 'self' in browsers (docs/sso.md).
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_STORE_TOKENS = False
+if sso_config.saml_available():
+    INSTALLED_APPS.append("allauth.socialaccount.providers.saml")
+    SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": env.json("GUILDE_SAML_PROVIDERS", default=[])}
+# Members with an address at these domains sign in through single sign-on only.
+GUILDE_SSO_ONLY_DOMAINS = env.list("GUILDE_SSO_ONLY_DOMAINS", default=[])
+ACCOUNT_FORMS = {
+    "signup": "guilde.accounts.sso.passwords.SsoAwareSignupForm",
+    "reset_password": "guilde.accounts.sso.passwords.SsoAwareResetPasswordForm",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

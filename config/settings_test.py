@@ -35,6 +35,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The webhook tests' receiver listens on 127.0.0.1 (production refuses private targets).
+GUILDE_WEBHOOKS_ALLOW_PRIVATE = True
 WHITENOISE_AUTOREFRESH = True
 # Django's test set-up turns every mailer into locmem; the suite's autouse fixture puts the
 # queue back in front (see conftest.py) so tests exercise the path production takes.

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("guilde.onboarding.urls")),
     path("", include("guilde.mentoring.urls")),
     path("", include("guilde.analytics.urls")),
+    path("", include("guilde.webhooks.urls")),
     *api_urlpatterns,
     path("", include("guilde.home.urls")),
 ]

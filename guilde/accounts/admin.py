@@ -16,6 +16,8 @@ from guilde.accounts import services
 from guilde.accounts.models import (
     Affiliation,
     ClaimRequest,
+    IdentityProvider,
+    IdentityProviderGroupRole,
     InstanceSettings,
     Invitation,
     Organisation,
@@ -189,3 +191,66 @@ class ClaimRequestAdmin(admin.ModelAdmin[ClaimRequest]):
     @admin.action(description=_("Decline"))
     def decline(self, request: HttpRequest, queryset: QuerySet[ClaimRequest]) -> None:
         self._decide(request, queryset, approve=False)
+
+
+# Single sign-on (docs/sso.md) --------------------------------------------------------------
+
+
+class IdentityProviderGroupRoleInline(
+    admin.TabularInline[IdentityProviderGroupRole, IdentityProvider]
+):
+    model = IdentityProviderGroupRole
+    extra = 1
+    autocomplete_fields = ("community",)
+    fields = ("group", "community", "role")
+
+
+class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
+    class Meta:
+        model = IdentityProvider
+        fields = (
+            "provider_id",
+            "organisation",
+            "allow_signup",
+            "groups_claim",
+            "password_disabled_domains",
+        )
+
+    def clean_password_disabled_domains(self) -> list[str]:
+        value = self.cleaned_data.get("password_disabled_domains") or []
+        if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
+            raise ValidationError(_('A list of domains, for example ["acme.example"].'))
+        return sorted({d.strip().lower().lstrip("@") for d in value if d.strip()})
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
+    """Which organisation each single sign-on provider stands for, and what its groups mean.
+
+    The provider's connection (server, client id, secret) is a "social application" (or
+    GUILDE_OIDC_PROVIDERS); this row is matched to it by ``provider_id``.
+    """
+
+    form = IdentityProviderForm
+    list_display = ("provider_id", "organisation", "allow_signup", "groups_claim", "created_at")
+    list_select_related = ("organisation",)
+    search_fields = ("provider_id", "organisation__name")
+    autocomplete_fields = ("organisation",)
+    inlines = [IdentityProviderGroupRoleInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        from allauth.socialaccount.adapter import get_adapter
+
+        if not get_adapter(request).list_apps(request, provider=obj.provider_id):
+            self.message_user(
+                request,
+                _(
+                    "No social application has the provider id “%(id)s” yet: add one (or "
+                    "list it in GUILDE_OIDC_PROVIDERS) for its button to appear."
+                )
+                % {"id": obj.provider_id},
+                messages.WARNING,
+            )

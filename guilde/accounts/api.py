@@ -7,17 +7,20 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from guilde.accounts import member_rights, selectors, services
+from guilde.accounts.forms import DeleteAccountForm
 from guilde.accounts.models import (
     VISIBLE_FIELDS,
+    Affiliation,
     DataExport,
     MemberSkill,
     Organisation,
@@ -384,3 +387,136 @@ def export_request(request: HttpRequest) -> Status[DataExport]:
     """Ask for a copy of all your data; a link is e-mailed when it is ready."""
     member = signed_in(request)
     return Status(202, member_rights.export_request(actor=member, member=member))
+
+
+# My affiliations, avatar and account (API completeness, issue 17) ---------------------------
+
+
+class AccountAffiliationOut(Schema):
+    id: int
+    organisation_name: str
+    organisation_slug: str
+    role: str
+    confirmed: bool = Field(
+        ..., description="Confirmed by e-mail domain, single sign-on or an administrator."
+    )
+
+
+class AccountAffiliationIn(Schema):
+    organisation: str = Field(..., min_length=1, max_length=80, description="Its short name.")
+    role: str = Field("", max_length=150, description="Your role there.")
+
+
+def _affiliation_out(affiliation: Affiliation) -> dict[str, Any]:
+    return {
+        "id": affiliation.pk,
+        "organisation_name": affiliation.organisation.name,
+        "organisation_slug": affiliation.organisation.slug,
+        "role": affiliation.role,
+        "confirmed": affiliation.confirmed,
+    }
+
+
+@router.get("/me/affiliations", response=list[AccountAffiliationOut], auth=member_auth, tags=["me"])
+def affiliation_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The organisations you declared you belong to, with their confirmation."""
+    affiliations = (
+        Affiliation.objects.filter(member=signed_in(request))
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+    return [_affiliation_out(affiliation) for affiliation in affiliations]
+
+
+@router.post(
+    "/me/affiliations", response={201: AccountAffiliationOut}, auth=member_auth, tags=["me"]
+)
+def affiliation_add(request: HttpRequest, data: AccountAffiliationIn) -> Status[dict[str, Any]]:
+    """Declare that you belong to an organisation (or change your role there). It is
+    confirmed at once when one of your verified addresses is in the organisation's e-mail
+    domains."""
+    member = signed_in(request)
+    organisation = Organisation.objects.filter(slug=data.organisation).first()
+    if organisation is None:
+        raise HttpError(422, f"Unknown organisation: {data.organisation}")
+    with refusals():
+        affiliation = services.affiliation_set(
+            actor=member, member=member, organisation=organisation, role=data.role
+        )
+    return Status(201, _affiliation_out(affiliation))
+
+
+@router.delete(
+    "/me/affiliations/{affiliation_id}", response={204: None}, auth=member_auth, tags=["me"]
+)
+def affiliation_remove(request: HttpRequest, affiliation_id: int) -> Status[None]:
+    """Take an organisation off your profile (only your own affiliations: others are 404)."""
+    member = signed_in(request)
+    affiliation = get_object_or_404(
+        Affiliation.objects.select_related("member"), pk=affiliation_id, member=member
+    )
+    with refusals():
+        services.affiliation_remove(actor=member, affiliation=affiliation)
+    return Status(204, None)
+
+
+@router.post("/me/avatar", response=MeOut, auth=member_auth, tags=["me"])
+def avatar_set(request: HttpRequest, picture: File[UploadedFile]) -> dict[str, Any]:
+    """Upload your picture (multipart form, field ``picture``): PNG, JPEG, WebP or GIF up
+    to 5 MB, checked by its content, cropped to a square and re-encoded (its metadata is
+    dropped), as on the profile page. A POST rather than a PUT: Django reads uploaded
+    files from POST requests only."""
+    member = signed_in(request)
+    with refusals():
+        services.avatar_set(actor=member, member=member, upload=picture)
+    member.refresh_from_db()
+    return _me_out(member)
+
+
+@router.delete("/me/avatar", response={204: None}, auth=member_auth, tags=["me"])
+def avatar_remove(request: HttpRequest) -> Status[None]:
+    """Remove your picture (nothing happens if you have none)."""
+    member = signed_in(request)
+    with refusals():
+        services.avatar_remove(actor=member, member=member)
+    return Status(204, None)
+
+
+class AccountDeletionIn(Schema):
+    contributions: Literal["keep", "erase"] = Field(
+        ...,
+        description="keep: what you contributed stays with the communities, signed "
+        "“deleted member”; erase: it goes with your account.",
+    )
+    password: str = Field(..., max_length=4096, description="Your current password.")
+    confirm: bool = Field(..., description="Must be true: deletion cannot be undone.")
+
+
+@router.post("/me/deletion", response={204: None}, auth=session_only_auth, tags=["me"])
+def account_delete(request: HttpRequest, data: AccountDeletionIn) -> Status[None]:
+    """Delete your account, as the "Your data" page does: your personal data goes in every
+    case; ``contributions`` decides what happens to what you gave the communities.
+
+    Only from a signed-in browser session (with the CSRF token), never with a personal
+    access token — a leaked token must not be able to destroy an account — and only with
+    your current password and ``confirm`` set to true (otherwise 422, nothing deleted).
+    The session ends with the account."""
+    member = signed_in(request)
+    form = DeleteAccountForm(data.model_dump(), member=member)
+    if not form.is_valid():
+        raise HttpError(
+            422,
+            "; ".join(
+                f"{field}: {message}"
+                for field, messages in form.errors.items()
+                for message in messages
+            ),
+        )
+    with refusals():
+        member_rights.account_delete(
+            actor=member,
+            member=member,
+            keep_contributions=form.cleaned_data["contributions"] == "keep",
+        )
+    logout(request)
+    return Status(204, None)

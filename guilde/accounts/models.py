@@ -277,6 +277,7 @@ class Affiliation(models.Model):
         NONE = "", _("Self-declared")
         DOMAIN = "domain", _("Confirmed by e-mail domain")
         ADMIN = "admin", _("Confirmed by an administrator")
+        SSO = "sso", _("Confirmed by single sign-on")
 
     member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="affiliations")
     organisation = models.ForeignKey(
@@ -502,3 +503,96 @@ class ClaimRequest(models.Model):
 def member_display(user: User) -> str:
     """How allauth names a member in its pages and mails."""
     return user.name
+
+
+# Single sign-on (docs/sso.md) --------------------------------------------------------------
+
+
+class IdentityProvider(models.Model):
+    """What a single sign-on provider means here: an allauth app (OpenID Connect or SAML),
+    named by its ``provider_id``, stands for an organisation.
+
+    The app itself (server address, client id and secret) lives where allauth keeps it: a
+    "social application" in the admin or ``GUILDE_OIDC_PROVIDERS`` in the environment.
+    """
+
+    provider_id = models.SlugField(
+        _("provider id"),
+        max_length=100,
+        unique=True,
+        help_text=_("The provider id of the social application (for example “acme”)."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="identity_providers",
+        verbose_name=_("organisation"),
+        help_text=_("People who sign in through this provider are confirmed members of it."),
+    )
+    groups_claim = models.CharField(
+        _("groups claim"),
+        max_length=100,
+        default="groups",
+        blank=True,
+        help_text=_("The claim (or SAML attribute) listing the person's groups."),
+    )
+    allow_signup = models.BooleanField(
+        _("create accounts at first sign-in"),
+        default=True,
+        help_text=_(
+            "People who sign in through this provider get an account even when "
+            "registration is by invitation or limited to some domains."
+        ),
+    )
+    password_disabled_domains = models.JSONField(
+        _("e-mail domains that must use this provider"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'For example ["acme.example"]: members with an address there cannot sign in '
+            "or reset a password with a password."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("identity provider")
+        verbose_name_plural = _("identity providers")
+        ordering = ["provider_id"]
+
+    def __str__(self) -> str:
+        return self.provider_id
+
+
+class IdentityProviderGroupRole(models.Model):
+    """Members of ``group`` at the provider hold ``role`` in ``community``."""
+
+    class Role(models.TextChoices):
+        # The values of communities.Membership.Role (accounts does not import communities).
+        COORDINATOR = "coordinator", _("Coordinator")
+        MODERATOR = "moderator", _("Moderator")
+        MEMBER = "member", _("Member")
+
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="group_roles"
+    )
+    group = models.CharField(_("group at the provider"), max_length=200)
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        verbose_name = _("group role")
+        verbose_name_plural = _("group roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "group", "community"], name="idp_group_role_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.role} @ {self.community_id}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -64,6 +65,20 @@ classify(
     "with the e-mail addresses they belong to",
 )
 classify(
+    "socialaccount.SocialAccount",
+    Handling.OWNED,
+    "single sign-on identities: the provider, the member's id there, the claims it sent",
+    export_part="sso_accounts",
+    owner_field="user",
+)
+classify(
+    "socialaccount.SocialToken",
+    Handling.CUSTOM,
+    "a provider's access tokens (Guilde keeps none: SOCIALACCOUNT_STORE_TOKENS is off); "
+    "deleted with their identity, never exported: they are credentials",
+)
+classify("socialaccount.SocialApp", Handling.NONE, "single sign-on providers' configuration")
+classify(
     "usersessions.UserSession",
     Handling.OWNED,
     "signed-in sessions (address, browser)",
@@ -75,6 +90,8 @@ classify(
     "accounts.User", Handling.CUSTOM, "the account: anonymised or deleted", export_part="profile"
 )
 classify("accounts.InstanceSettings", Handling.NONE, "instance configuration")
+classify("accounts.IdentityProvider", Handling.NONE, "single sign-on configuration")
+classify("accounts.IdentityProviderGroupRole", Handling.NONE, "single sign-on configuration")
 classify("accounts.Organisation", Handling.NONE, "organisations are not people")
 classify("accounts.Skill", Handling.NONE, "the shared vocabulary")
 classify(
@@ -119,6 +136,13 @@ def delete_owned_rows(context: DeletionContext) -> None:
 
 def _member_field(model: type[Any]) -> str:
     return "claimant" if model is ClaimRequest else "member"
+
+
+@on_account_deletion(order=15)
+def delete_sso_identities(context: DeletionContext) -> None:
+    """Their single sign-on identities (and any token, with them): signing in through the
+    provider again starts a new account."""
+    SocialAccount.objects.filter(user=context.member).delete()
 
 
 @on_account_deletion(order=20)
@@ -169,6 +193,23 @@ def export_email_addresses(member: User) -> list[dict[str, Any]]:
     return [
         {"id": a.pk, "email": a.email, "verified": a.verified, "primary": a.primary}
         for a in EmailAddress.objects.filter(user=member).order_by("pk")
+    ]
+
+
+@exporter("sso_accounts")
+def export_sso_accounts(member: User) -> list[dict[str, Any]]:
+    from guilde.accounts.sso.claims import claims_of
+
+    return [
+        {
+            "id": a.pk,
+            "provider": a.provider,
+            "uid": a.uid,
+            "claims": claims_of(a.extra_data),
+            "date_joined": a.date_joined,
+            "last_login": a.last_login,
+        }
+        for a in SocialAccount.objects.filter(user=member).order_by("pk")
     ]
 
 

@@ -7,11 +7,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guilde.accounts.api import signed_in
-from guilde.analytics import selectors
+from guilde.accounts.api import refusals, signed_in
+from guilde.analytics import selectors, services
 from guilde.api.auth import member_auth
 from guilde.communities.selectors import community_get
 
@@ -69,3 +69,15 @@ def instance_metrics(request: HttpRequest, params: Query[PeriodParams]) -> dict[
         return _out(selectors.dashboard(viewer=viewer, community=None, period=params.period))
     except PermissionDenied as error:
         raise HttpError(403, "Administrators only.") from error
+
+
+@router.post("/communities/{slug}/analytics/refresh", response={202: None}, auth=member_auth)
+def community_metrics_refresh(request: HttpRequest, slug: str) -> Status[None]:
+    """Ask the worker for the community's snapshot now, as the dashboard's button does (a
+    new community has none before the night): its coordinators and the instance's
+    administrators. Answers 202 at once; ``computed_at`` changes when the worker is done."""
+    viewer = signed_in(request)
+    community = community_get(viewer=viewer, slug=slug, action="view", details=False)
+    with refusals():
+        services.snapshot_request(actor=viewer, community=community)
+    return Status(202, None)

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 from guilde.analytics import figures, labels, selectors, story_selectors
 from guilde.analytics.snapshots import PERIODS
 from guilde.communities import selectors as community_selectors
-from guilde.core.permissions import require
 
 
 def _csv_url(dashboard: selectors.Dashboard, name: str) -> str:
@@ -149,17 +148,15 @@ def instance_dashboard(request: HttpRequest) -> HttpResponse:
 def refresh(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask the worker for the community's snapshot now (a new community has none before
     the night)."""
-    from django.db import transaction
-
-    from guilde.analytics.tasks import take_snapshot
+    from guilde.accounts.models import User
+    from guilde.analytics.services import snapshot_request
 
     community = community_selectors.community_get(
         viewer=request.user, slug=slug, action="view", details=False
     )
-    require(request.user, "view_analytics", community)
-    if not request.user.is_authenticated:
+    if not isinstance(request.user, User):
         raise PermissionDenied
-    transaction.on_commit(lambda: take_snapshot.enqueue(community.pk))
+    snapshot_request(actor=request.user, community=community)
     messages.success(request, _("The numbers are being computed: reload the page in a minute."))
     return redirect("analytics:community", slug=community.slug)
 

@@ -230,6 +230,7 @@ api.add_router("/", "guilde.onboarding.api.router")
 api.add_router("/", "guilde.mentoring.api.router")
 api.add_router("/", "guilde.analytics.api.router")
 api.add_router("/", "guilde.analytics.story_api.router")
+api.add_router("/", "guilde.webhooks.api.router")
 
 
 class InstanceOut(Schema):

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guilde.accounts.api import signed_in
+from guilde.accounts.api import refusals, signed_in
 from guilde.accounts.models import Organisation, User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
@@ -447,3 +447,36 @@ def community_invite(request: HttpRequest, slug: str, data: InvitationIn) -> Sta
     except DjangoValidationError as error:
         raise _invalid(error) from error
     return Status(201, invitation)
+
+
+# Accepting an invitation (API completeness, issue 17) ---------------------------------------
+
+
+class CommunityInvitationAcceptedOut(Schema):
+    community: str = Field(..., description="The community's short name.")
+    status: Literal["active"]
+    role: RoleLiteral = Field(
+        ..., description="The role offered, or the higher one you already held."
+    )
+
+
+@router.post(
+    "/communities/invitations/{token}/accept",
+    response=CommunityInvitationAcceptedOut,
+    auth=member_auth,
+)
+def community_invitation_accept(request: HttpRequest, token: str) -> dict[str, Any]:
+    """Join a community with the invitation's secret (the last part of the link in the
+    invitation's e-mail), as opening the link does when signed in: you become a member
+    with the role offered. An unknown, expired or used invitation answers 404."""
+    member = signed_in(request)
+    invitation = services.invitation_for(token)
+    if invitation is None:
+        raise Http404
+    with refusals():
+        membership = services.invitation_accept(invitation=invitation, member=member)
+    return {
+        "community": invitation.community.slug,
+        "status": membership.status,
+        "role": membership.role,
+    }

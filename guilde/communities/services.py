@@ -301,7 +301,9 @@ def membership_join(*, actor: User, community: Community, message: str = "") -> 
     except IntegrityError as error:
         raise ValidationError(_("You are already in this community.")) from error
     remember_membership(community, actor, membership)
-    if not membership.is_active:
+    if membership.is_active:
+        publish("member.joined", community_id=community.pk, member_id=actor.pk)
+    else:
         publish("join.requested", community_id=community.pk, member_id=actor.pk)
         deciders = Membership.objects.filter(
             community=community,
@@ -342,6 +344,7 @@ def membership_decide(*, actor: User, membership: Membership, approve: bool) -> 
         membership.status = Membership.Status.ACTIVE
         membership.joined_at = timezone.now()
         membership.save(update_fields=["status", "joined_at"])
+        publish("member.joined", community_id=community.pk, member_id=member.pk)
         _mail(
             member,
             gettext_noop("You are now a member"),
@@ -542,7 +545,7 @@ def invitation_accept(*, invitation: CommunityInvitation, member: User) -> Membe
     if not invitation.is_open():
         raise ValidationError(_("This invitation has expired or was already used."))
     community = invitation.community
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         community=community,
         member=member,
         defaults={
@@ -551,11 +554,14 @@ def invitation_accept(*, invitation: CommunityInvitation, member: User) -> Membe
             "joined_at": timezone.now(),
         },
     )
+    joined = created or not membership.is_active
     if not membership.is_active:
         membership.status = Membership.Status.ACTIVE
         membership.joined_at = timezone.now()
         membership.role = invitation.role
         membership.save(update_fields=["status", "joined_at", "role"])
+    if joined:
+        publish("member.joined", community_id=community.pk, member_id=member.pk)
     CommunityInvitation.objects.filter(pk=invitation.pk).update(
         accepted_by=member, accepted_at=timezone.now()
     )

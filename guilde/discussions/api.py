@@ -12,13 +12,14 @@ from django.utils.text import slugify
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
+from guilde.accounts.api import signed_in
 from guilde.accounts.models import User
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams, paginate_queryset
 from guilde.communities.selectors import community_get
 from guilde.core.permissions import can
 from guilde.discussions import selectors, services
-from guilde.discussions.models import Post, Thread
+from guilde.discussions.models import Post, PostRevision, Thread
 from guilde.uploads import services as upload_services
 from guilde.uploads.models import Upload
 
@@ -455,3 +456,61 @@ def upload_detail(request: HttpRequest, upload_id: UUID) -> dict[str, Any]:
     if upload is None or not can(request.user, "view", upload.community):
         raise Http404
     return _upload_out(upload)
+
+
+# A post's edit history, the composer's preview (API completeness, issue 17) ----------------
+
+
+class DiscussionPostRevisionOut(Schema):
+    id: int
+    title: str = Field(..., description="The thread's title then (opening posts); else empty.")
+    body: str = Field(..., description="The Markdown as it was before the edit.")
+    edited_by: str | None = Field(
+        ..., description="Username of who replaced this version; null for a deleted member."
+    )
+    created_at: datetime = Field(..., description="When this version was written.")
+    replaced_at: datetime
+
+
+class DiscussionPreviewIn(Schema):
+    body: str = Field(..., max_length=100_000)
+
+
+class DiscussionPreviewOut(Schema):
+    html: str = Field(..., description="The sanitised HTML the post would show.")
+
+
+@router.get(
+    "/posts/{post_id}/history",
+    response=CursorPage[DiscussionPostRevisionOut],
+    auth=member_auth,
+)
+def post_history(request: HttpRequest, post_id: int, page: Query[PageParams]) -> dict[str, Any]:
+    """A post's earlier versions, latest replaced first, for those who may edit it: its
+    author and the community's moderators, as on the post's history page."""
+    post = selectors.post_get(viewer=signed_in(request), pk=post_id, action="edit")
+    revisions = PostRevision.objects.filter(post=post).select_related("edited_by")
+    result = paginate_queryset(request, revisions, page, ordering=("-id",))
+    return {
+        **result,
+        "results": [
+            {
+                "id": revision.pk,
+                "title": revision.title,
+                "body": revision.body,
+                "edited_by": revision.edited_by.username if revision.edited_by else None,
+                "created_at": revision.created_at,
+                "replaced_at": revision.replaced_at,
+            }
+            for revision in result["results"]
+        ],
+    }
+
+
+@router.post("/communities/{slug}/preview", response=DiscussionPreviewOut, auth=member_auth)
+def preview(request: HttpRequest, slug: str, data: DiscussionPreviewIn) -> dict[str, str]:
+    """The composer's preview: Markdown rendered and sanitised exactly as a post would be
+    (mentions and ``#123`` thread links included), for members who may post in the
+    community. Nothing is saved."""
+    community_get(viewer=signed_in(request), slug=slug, action="post", details=False)
+    return {"html": services.render_body(data.body).html}

@@ -339,6 +339,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
         thread.save(update_fields=["deleted_at"])
     indexing.changed("post", post.pk)
     _refresh(thread)
+    publish("post.deleted", post_id=post.pk)
     return post
 
 
@@ -354,6 +355,8 @@ def _set_hidden(post: Post, *, at: datetime | None, by: User | None, reason: str
     else:
         indexing.changed("post", post.pk)
     _refresh(post.thread)
+    if at is not None:
+        publish("post.hidden", post_id=post.pk)
 
 
 def hide_by_flags(post: Post) -> None:
@@ -433,6 +436,14 @@ def post_purge(*, actor: User, post: Post) -> None:
         _refresh(thread)
     uploads_delete([u for u in attached if u.pk not in kept_elsewhere])
     indexing.changed("upload", *[u.pk for u in attached])
+    publish(
+        "post.purged",
+        post_id=purged_post,
+        thread_id=purged_thread,
+        community_id=thread.community_id,
+        thread_removed=post.is_opening,
+        at=timezone.now().isoformat(),
+    )
 
 
 # Reactions, votes, answers, ideas ------------------------------------------------------------

@@ -25,6 +25,7 @@ from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
 from guilde.communities.selectors import tags_named
 from guilde.core import indexing
+from guilde.core.events import publish
 from guilde.core.markdown import render
 from guilde.core.permissions import can, require
 from guilde.events import recurrence
@@ -219,6 +220,7 @@ def event_create(*, actor: User, community: Community, data: EventInput) -> Even
     event.tags.set(tags)
     _set_roles(event, data, actor)
     indexing.changed("event", event.pk)
+    publish("event.created", event_id=event.pk)
     return event
 
 
@@ -360,6 +362,7 @@ def event_cancel(*, actor: User, event: Event, reason: str) -> Event:
     event.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
     _tell_registered(event, actor=actor, what="cancelled", reason=event.cancel_reason)
     indexing.changed("event", event.pk)
+    publish("event.cancelled", event_id=event.pk)
     return event
 
 

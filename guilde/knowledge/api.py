@@ -669,3 +669,88 @@ def step_done(request: HttpRequest, step_id: int) -> Status[None]:
 def step_undone(request: HttpRequest, step_id: int) -> Status[None]:
     services.step_done_set(actor=_member(request), step=_step(request, step_id), done=False)
     return Status(204, None)
+
+
+# Content health (API completeness, issue 17) -------------------------------------------------
+
+
+class KnowledgeHealthArticleOut(Schema):
+    id: int
+    title: str
+    status: StatusLiteral
+    url: str
+    updated_at: datetime
+    verification_expires_at: datetime | None
+    review_reason: str
+    view_count: int
+    helpful: int
+    unhelpful: int
+
+
+class KnowledgeHealthProposalOut(Schema):
+    id: int
+    article: int
+    article_title: str
+    author: str | None
+    created_at: datetime
+
+
+class KnowledgeHealthOut(Schema):
+    expiring: list[KnowledgeHealthArticleOut] = Field(
+        ..., description="Verified articles whose verification ends within 30 days."
+    )
+    needs_review: list[KnowledgeHealthArticleOut]
+    drafts: list[KnowledgeHealthArticleOut]
+    proposals: list[KnowledgeHealthProposalOut] = Field(
+        ..., description="Proposed changes waiting for a steward, oldest first."
+    )
+    stale: list[KnowledgeHealthArticleOut] = Field(
+        ..., description="Much read, not updated for a year."
+    )
+    unhelpful: list[KnowledgeHealthArticleOut] = Field(
+        ..., description="Found unhelpful by at least three readers, more than helpful."
+    )
+    orphans: list[KnowledgeHealthArticleOut] = Field(
+        ..., description="In no learning path, linked from no article, captured from nothing."
+    )
+
+
+def _health_article(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "status": article.status,
+        "url": article.get_absolute_url(),
+        "updated_at": article.updated_at,
+        "verification_expires_at": article.verification_expires_at,
+        "review_reason": article.review_reason,
+        "view_count": article.view_count,
+        "helpful": article.helpful_count,
+        "unhelpful": article.unhelpful_count,
+    }
+
+
+@router.get("/communities/{slug}/knowledge-health", response=KnowledgeHealthOut, auth=member_auth)
+def knowledge_health(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """What the community's stewards (its coordinators, the members they mark, the
+    instance's administrators) should look at, as on the content health page: each list
+    holds at most 20 articles or proposals."""
+    community = community_get(viewer=_member(request), slug=slug, action="steward", details=False)
+    health = selectors.health(community=community)
+    articles = {
+        name: [_health_article(article) for article in getattr(health, name)]
+        for name in ("expiring", "needs_review", "drafts", "stale", "unhelpful", "orphans")
+    }
+    return {
+        **articles,
+        "proposals": [
+            {
+                "id": proposal.pk,
+                "article": proposal.article_id,
+                "article_title": proposal.article.title,
+                "author": proposal.author.username if proposal.author else None,
+                "created_at": proposal.created_at,
+            }
+            for proposal in health.proposals
+        ],
+    }

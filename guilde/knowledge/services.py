@@ -324,6 +324,7 @@ def article_verify(*, actor: User, article: Article) -> Article:
     )
     OutdatedReport.objects.filter(article=article, resolved_at__isnull=True).update(resolved_at=now)
     indexing.changed("article", article.pk)
+    publish("article.verified", article_id=article.pk)
     return article
 
 

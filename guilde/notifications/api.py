@@ -28,7 +28,7 @@ router = Router(tags=["notifications"])
 KindLiteral = Literal[
     "mention", "reply", "answer", "answer_request", "accepted", "reaction", "watched_post",
     "watched_thread", "membership", "invitation", "join_request", "message", "moderation",
-    "flag_outcome", "knowledge", "event", "mentoring", "onboarding",
+    "flag_outcome", "knowledge", "event", "mentoring", "onboarding", "webhook",
 ]  # fmt: skip
 FrequencyLiteral = Literal["immediately", "daily", "weekly", "never"]
 LevelLiteral = Literal["watch", "track", "mute"]

@@ -89,6 +89,7 @@ class Kind(models.TextChoices):
     EVENT = "event", _("Events I registered for")
     MENTORING = "mentoring", _("My mentoring: proposed pairs, relationships, reminders")
     ONBOARDING = "onboarding", _("Newcomers who chose me as their buddy")
+    WEBHOOK = "webhook", _("My webhooks, when they are turned off after failures")
 
 
 class Notification(models.Model):

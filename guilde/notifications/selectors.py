@@ -93,6 +93,13 @@ def target_url(notification: Notification) -> str:
         return _mentoring_url(notification)
     if notification.kind == Kind.ONBOARDING and notification.community is not None:
         return reverse("onboarding:welcome", args=[notification.community.slug]) + "#buddies"
+    if notification.kind == Kind.WEBHOOK and notification.data.get("webhook"):
+        if notification.community is not None:
+            return reverse(
+                "webhooks:community_detail",
+                args=[notification.community.slug, notification.data["webhook"]],
+            )
+        return reverse("webhooks:instance_detail", args=[notification.data["webhook"]])
     if notification.kind == Kind.JOIN_REQUEST and notification.community is not None:
         return reverse("communities:requests", args=[notification.community.slug])
     if notification.community is not None:

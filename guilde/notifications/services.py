@@ -54,6 +54,7 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.EVENT: Frequency.IMMEDIATELY,
     Kind.MENTORING: Frequency.IMMEDIATELY,
     Kind.ONBOARDING: Frequency.IMMEDIATELY,
+    Kind.WEBHOOK: Frequency.IMMEDIATELY,
 }
 HARD_BOUNCES_BEFORE_STOPPING = 3
 

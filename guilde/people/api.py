@@ -15,12 +15,13 @@ from ninja.errors import HttpError
 
 from guilde.accounts.api import MemberOut, profiles_page, signed_in
 from guilde.accounts.models import User
+from guilde.accounts.selectors import organisation_get
 from guilde.api.auth import member_auth, public_auth
 from guilde.api.pagination import CursorPage, PageParams
 from guilde.discussions.selectors import thread_by_id
 from guilde.people import selectors, services
 from guilde.people.directory import MAX_HOURS_APART, DirectoryFilters, directory
-from guilde.people.feed import feed, followed
+from guilde.people.feed import Activity, feed, followed, organisation_activity
 from guilde.people.models import HiddenTopic
 from guilde.people.profile import expertise_of
 from guilde.people.reasons import reason, topic_reason
@@ -271,17 +272,18 @@ class ActivityOut(Schema):
 @router.get("/me/feed", response=list[ActivityOut], auth=member_auth, tags=["me"])
 def my_feed(request: HttpRequest) -> list[dict[str, Any]]:
     """What the members you follow did lately, as far as you may see it."""
-    return [
-        {
-            "kind": a.kind,
-            "username": a.actor.username,
-            "at": a.at,
-            "title": a.title,
-            "url": a.url,
-            "community": a.community,
-        }
-        for a in feed(viewer=signed_in(request))
-    ]
+    return [_activity_out(a) for a in feed(viewer=signed_in(request))]
+
+
+def _activity_out(activity: Activity) -> dict[str, Any]:
+    return {
+        "kind": activity.kind,
+        "username": activity.actor.username,
+        "at": activity.at,
+        "title": activity.title,
+        "url": activity.url,
+        "community": activity.community,
+    }
 
 
 class ExpertisePreferencesIn(Schema):
@@ -400,3 +402,37 @@ def answer_request(request: HttpRequest, thread_id: int, data: AnswerRequestIn) 
             actor=member, thread=thread, member=selectors.member_named(data.username)
         )
     return Status(201, None)
+
+
+# An organisation's contributions (API completeness, issue 17) ------------------------------
+
+
+class PeopleOrganisationCommunityOut(Schema):
+    slug: str
+    name: str
+
+
+class PeopleOrganisationContributionsOut(Schema):
+    communities: list[PeopleOrganisationCommunityOut] = Field(
+        ..., description="The communities you may read where its members take part."
+    )
+    contributions: list[ActivityOut] = Field(
+        ..., description="Its members' latest threads, replies and articles, newest first."
+    )
+
+
+@router.get(
+    "/organisations/{slug}/contributions",
+    response=PeopleOrganisationContributionsOut,
+    auth=public_auth,
+    tags=["organisations"],
+)
+def organisation_contributions(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """What an organisation's members contributed lately (at most 30 items), as on the
+    organisation's page: only members who show you their affiliation, only where you may
+    read, never members you blocked or who blocked you."""
+    activity = organisation_activity(viewer=request.user, organisation=organisation_get(slug=slug))
+    return {
+        "communities": [{"slug": c.slug, "name": c.name} for c in activity.communities],
+        "contributions": [_activity_out(a) for a in activity.contributions],
+    }

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from tests.authorization.routes import SAMPLE, Expect, all_pages, signed_in
-from tests.authorization.world import World
+from tests.authorization.world import WEBHOOK_SECRET, World
 
 PRIVATE_CHARTER = "private charter of the private community"
 ADMIN_DECIDES = frozenset({200, 301, 302, 403, 404, 405})
@@ -1381,6 +1382,197 @@ EXPECTATIONS.update(
         "POST /api/v1/me/story-prompts/{prompt_id}/dismiss": Expect(
             (401, 404, 404, 200, 404, 404, 404),
             kwargs=lambda w: {"prompt_id": w.objects["story_prompt"].pk},
+        ),
+    }
+)
+
+
+# Webhooks -----------------------------------------------------------------------------------
+# In the private community (world.py): a webhook its coordinator owns, with a delivery in its
+# log; an instance webhook the administrator owns. A community's webhooks are its
+# coordinators' and administrators' (a 404 for those who may not read it, a 403 for its
+# other members); the instance's are administrators'. The secret is read by the owner alone,
+# and shows nowhere else.
+
+WEBHOOK_MANAGERS = (302, 404, 404, 403, 403, 200, 200)
+WEBHOOK_ACTIONS = (302, 404, 404, 403, 403, 302, 302)
+INSTANCE_PAGES = (302, 403, 403, 403, 403, 403, 200)
+INSTANCE_ACTIONS = (302, 403, 403, 403, 403, 403, 302)
+API_WEBHOOK = (401, 404, 404, 404, 404, 200, 200)
+_WEBHOOK_INPUT = {
+    "name": "Through the API",
+    "url": "https://hooks.example.org/api",
+    "format": "chat",
+    "events": ["thread.created"],
+}
+
+
+def _webhook_page(world: World) -> dict[str, object]:
+    return {"slug": "private", "pk": world.objects["webhook"].pk}
+
+
+def _instance_webhook_page(world: World) -> dict[str, object]:
+    return {"pk": world.objects["instance_webhook"].pk}
+
+
+def _webhook_id(world: World) -> dict[str, object]:
+    return {"webhook_id": world.objects["webhook"].pk}
+
+
+EXPECTATIONS.update(
+    {
+        "webhooks:community_list": Expect(
+            WEBHOOK_MANAGERS, kwargs={"slug": "private"}, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "webhooks:community_create": Expect(WEBHOOK_MANAGERS, kwargs={"slug": "private"}),
+        "webhooks:community_detail": Expect(
+            WEBHOOK_MANAGERS, kwargs=_webhook_page, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "webhooks:community_test": Expect(WEBHOOK_ACTIONS, method="POST", kwargs=_webhook_page),
+        "webhooks:community_state": Expect(
+            WEBHOOK_ACTIONS, method="POST", kwargs=_webhook_page, data={"enabled": "0"}
+        ),
+        # The owner is the coordinator: the administrator manages it but may not read it.
+        "webhooks:community_secret": Expect(
+            (302, 404, 404, 403, 403, 200, 403), method="POST", kwargs=_webhook_page
+        ),
+        "webhooks:community_rotate": Expect(
+            WEBHOOK_MANAGERS, method="POST", kwargs=_webhook_page, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "webhooks:community_delete": Expect(WEBHOOK_ACTIONS, method="POST", kwargs=_webhook_page),
+        "webhooks:instance_list": Expect(INSTANCE_PAGES, never_shows=(WEBHOOK_SECRET,)),
+        "webhooks:instance_create": Expect(INSTANCE_PAGES),
+        "webhooks:instance_detail": Expect(
+            INSTANCE_PAGES, kwargs=_instance_webhook_page, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "webhooks:instance_test": Expect(
+            INSTANCE_ACTIONS, method="POST", kwargs=_instance_webhook_page
+        ),
+        "webhooks:instance_state": Expect(
+            INSTANCE_ACTIONS, method="POST", kwargs=_instance_webhook_page, data={"enabled": "0"}
+        ),
+        "webhooks:instance_secret": Expect(
+            INSTANCE_PAGES, method="POST", kwargs=_instance_webhook_page
+        ),
+        "webhooks:instance_rotate": Expect(
+            INSTANCE_PAGES, method="POST", kwargs=_instance_webhook_page
+        ),
+        "webhooks:instance_delete": Expect(
+            INSTANCE_ACTIONS, method="POST", kwargs=_instance_webhook_page
+        ),
+        "GET /api/v1/communities/{slug}/webhooks": Expect(
+            (401, 404, 404, 403, 403, 200, 200),
+            kwargs={"slug": "private"},
+            never_shows=(WEBHOOK_SECRET,),
+        ),
+        "POST /api/v1/communities/{slug}/webhooks": Expect(
+            (401, 404, 404, 403, 403, 201, 201), kwargs={"slug": "private"}, data=_WEBHOOK_INPUT
+        ),
+        "GET /api/v1/webhooks": Expect(
+            (401, 403, 403, 403, 403, 403, 200), never_shows=(WEBHOOK_SECRET,)
+        ),
+        "POST /api/v1/webhooks": Expect((401, 403, 403, 403, 403, 403, 201), data=_WEBHOOK_INPUT),
+        "GET /api/v1/webhooks/{webhook_id}": Expect(
+            API_WEBHOOK, kwargs=_webhook_id, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "PUT /api/v1/webhooks/{webhook_id}": Expect(
+            API_WEBHOOK,
+            kwargs=_webhook_id,
+            data={**_WEBHOOK_INPUT, "enabled": True},
+            never_shows=(WEBHOOK_SECRET,),
+        ),
+        "DELETE /api/v1/webhooks/{webhook_id}": Expect(
+            (401, 404, 404, 404, 404, 204, 204), kwargs=_webhook_id
+        ),
+        "GET /api/v1/webhooks/{webhook_id}/deliveries": Expect(
+            API_WEBHOOK, kwargs=_webhook_id, never_shows=(WEBHOOK_SECRET,)
+        ),
+        "POST /api/v1/webhooks/{webhook_id}/test": Expect(
+            (401, 404, 404, 404, 404, 202, 202), kwargs=_webhook_id
+        ),
+        "GET /api/v1/webhooks/{webhook_id}/secret": Expect(
+            (401, 404, 404, 404, 404, 200, 403), kwargs=_webhook_id
+        ),
+        "POST /api/v1/webhooks/{webhook_id}/secret/rotate": Expect(
+            API_WEBHOOK, kwargs=_webhook_id, never_shows=(WEBHOOK_SECRET,)
+        ),
+    }
+)
+
+# Single sign-on (issue 17, docs/sso.md) ------------------------------------------------------
+# allauth's social-account pages. A provider the instance does not have is a 404 for all:
+# its login and callback routes exist for every provider id (the real flow, against a
+# provider on loopback, is in guilde/accounts/tests/test_sso_oidc.py).
+_NO_PROVIDER = {"provider_id": "no-such-provider"}
+_NO_SAML_ORGANISATION = {"organization_slug": "no-such-organisation"}
+
+EXPECTATIONS.update(
+    {
+        "socialaccount_login_cancelled": Expect(all_pages(200)),
+        # The page of a failed sign-in answers 401, as allauth's does.
+        "socialaccount_login_error": Expect(all_pages(401)),
+        # Nothing waits to be completed: back to the sign-in page.
+        "socialaccount_signup": Expect(all_pages(302)),
+        "socialaccount_connections": Expect(signed_in(302, 200)),
+        # allauth's old addresses, redirected for good to the ones above.
+        "accounts/social/login/cancelled/": Expect(all_pages(301)),
+        "accounts/social/login/error/": Expect(all_pages(301)),
+        "accounts/social/signup/": Expect(all_pages(301)),
+        "accounts/social/connections/": Expect(all_pages(301)),
+        "openid_connect_login": Expect(all_pages(404), kwargs=_NO_PROVIDER),
+        "openid_connect_callback": Expect(all_pages(404), kwargs=_NO_PROVIDER),
+    }
+)
+if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:  # the `saml` extra
+    EXPECTATIONS.update(
+        {
+            name: Expect(all_pages(404), kwargs=_NO_SAML_ORGANISATION)
+            for name in ("saml_finish_acs", "saml_sls", "saml_metadata", "saml_login")
+        }
+    )
+    # The assertion consumer only stashes what it received and redirects to its "finish"
+    # step (a same-site request, where the session cookie is sent), which checks it: 404.
+    EXPECTATIONS["saml_acs"] = Expect(all_pages(302), kwargs=_NO_SAML_ORGANISATION)
+
+# API completeness (issue 17): operations for actions that had a page only ------------------
+# The member's own affiliations, picture and account: the owner's affiliation is no one
+# else's (404). The picture's operation takes a multipart form: the table sends JSON, so
+# the file is missing (422). Deleting the account is for a browser's session only and needs
+# the password: the table sends a wrong one (422), so nothing is deleted.
+EXPECTATIONS.update(
+    {
+        "GET /api/v1/me/affiliations": Expect(signed_in(401, 200)),
+        "POST /api/v1/me/affiliations": Expect(signed_in(401, 201), data={"organisation": "acme"}),
+        "DELETE /api/v1/me/affiliations/{affiliation_id}": Expect(
+            signed_in(401, 404), kwargs=lambda w: {"affiliation_id": w.objects["affiliation"].pk}
+        ),
+        "POST /api/v1/me/avatar": Expect(signed_in(401, 422)),
+        "DELETE /api/v1/me/avatar": Expect(signed_in(401, 204)),
+        "POST /api/v1/me/deletion": Expect(
+            signed_in(401, 422),
+            data={"contributions": "keep", "password": "not the password", "confirm": True},
+        ),
+        # The moderator's answer in the private community: its author and moderators.
+        "GET /api/v1/posts/{post_id}/history": Expect(
+            (401, 404, 404, 403, 200, 200, 200),
+            kwargs=lambda w: {"post_id": w.objects["answer"].pk},
+        ),
+        "POST /api/v1/communities/{slug}/preview": Expect(
+            (401, 404, 404, 200, 200, 200, 403), kwargs={"slug": "private"}, data={"body": "x"}
+        ),
+        "GET /api/v1/communities/{slug}/knowledge-health": Expect(
+            (401, 404, 404, 403, 403, 200, 200), kwargs={"slug": "private"}
+        ),
+        "GET /api/v1/organisations/{slug}/contributions": Expect(
+            all_pages(200),
+            kwargs={"slug": "acme"},
+            never_shows=(OWNER_SECRET, "private question text"),
+        ),
+        "POST /api/v1/communities/{slug}/analytics/refresh": Expect(
+            (401, 404, 404, 403, 403, 202, 202), kwargs={"slug": "private"}
+        ),
+        "POST /api/v1/communities/invitations/{token}/accept": Expect(
+            (401, 404, 404, 404, 404, 404, 404), kwargs={"token": "not-an-invitation"}
         ),
     }
 )

@@ -231,6 +231,7 @@ def build_world() -> World:
     _mentoring(world, private, owner)
     _analytics(private)
     _stories(world, private)
+    _webhooks(world, private)
     world.objects.update(
         owner=owner,
         organisation=organisation,
@@ -472,3 +473,50 @@ def _stories(world: World, private: Community) -> None:
         due_at=now - timedelta(hours=1),
     )
     world.objects.update(story=story, story_prompt=prompt)
+
+
+# Webhooks -----------------------------------------------------------------------------------
+
+WEBHOOK_SECRET = "whsec_private-webhook-secret"
+
+
+def _webhooks(world: World, private: Community) -> None:
+    """The private community's webhook, owned by the coordinator, with a failed delivery in
+    its log; an instance webhook owned by the administrator. Both with a known secret, which
+    no page or answer but the owner's own may show."""
+    from guilde.webhooks import services as webhook_services
+    from guilde.webhooks.models import Delivery, DeliveryAttempt
+
+    now = timezone.now()
+    webhook, _secret = webhook_services.webhook_create(
+        actor=world.member("coordinator"),
+        community=private,
+        name="Private chat",
+        url="https://hooks.example.org/private-room",
+        format="chat",
+        events=["thread.created", "member.joined"],
+    )
+    instance, _secret = webhook_services.webhook_create(
+        actor=world.member("admin"),
+        community=None,
+        name="Everything",
+        url="https://hooks.example.org/everything",
+        format="guilde",
+        events=["thread.created"],
+        include_private=True,
+    )
+    for each in (webhook, instance):
+        each.secret = WEBHOOK_SECRET
+        each.save(update_fields=["secret"])
+    delivery = Delivery.objects.create(
+        webhook=webhook,
+        event="thread.created",
+        subject={"thread": world.objects["thread"].pk},
+        key="thread.created:authz",
+        occurred_at=now,
+        status=Delivery.Status.FAILED,
+        attempts=1,
+        last_status_code=500,
+    )
+    DeliveryAttempt.objects.create(delivery=delivery, number=1, started_at=now, status_code=500)
+    world.objects.update(webhook=webhook, instance_webhook=instance)

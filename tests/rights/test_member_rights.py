@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -94,6 +95,10 @@ def _member_with_everything(client: Client) -> User:
     )
     services.avatar_set(actor=member, member=member, upload=upload("me.png", png_bytes()))
     services.token_create(actor=member, member=member, name="script", scope="read")
+    # Signed in once through single sign-on (docs/sso.md).
+    SocialAccount.objects.create(
+        user=member, provider="acme", uid="zq-sub", extra_data={"userinfo": {"sub": "zq-sub"}}
+    )
     placeholder = services.placeholder_create(source="se", key="42", display_name="Somebody")
     services.claim_request(claimant=member, placeholder=placeholder, message="zq-claim-message")
     # Signed in through allauth, so that the session is tracked.

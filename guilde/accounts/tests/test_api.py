@@ -241,3 +241,157 @@ def test_claiming_through_the_api(client):
         ).status_code
         == 404
     )
+
+
+# My affiliations, avatar and account (API completeness, issue 17) ---------------------------
+
+
+def _writer(member) -> Client:
+    return Client(headers=bearer(_token(member, "write")))
+
+
+@pytest.mark.django_db
+def test_affiliations_are_added_listed_and_removed_through_the_api():
+    member = MemberFactory.create()
+    OrganisationFactory.create(slug="acme", name="Acme")
+    api = _writer(member)
+    added = api.post(
+        "/api/v1/me/affiliations",
+        {"organisation": "acme", "role": "Brewer"},
+        content_type="application/json",
+    )
+    assert added.status_code == 201
+    body = added.json()
+    assert (body["organisation_slug"], body["role"], body["confirmed"]) == ("acme", "Brewer", False)
+    listed = api.get("/api/v1/me/affiliations").json()
+    assert [(a["id"], a["organisation_name"]) for a in listed] == [(body["id"], "Acme")]
+    assert api.get("/api/v1/me").json()["organisations"][0]["organisation_slug"] == "acme"
+
+    removed = api.delete(f"/api/v1/me/affiliations/{body['id']}")
+    assert removed.status_code == 204
+    assert api.get("/api/v1/me/affiliations").json() == []
+
+
+@pytest.mark.django_db
+def test_affiliations_refuse_unknown_organisations_others_and_visitors():
+    member, other = MemberFactory.create(), MemberFactory.create()
+    organisation = OrganisationFactory.create(slug="acme")
+    theirs = services.affiliation_set(actor=other, member=other, organisation=organisation)
+    api = _writer(member)
+    unknown = api.post(
+        "/api/v1/me/affiliations", {"organisation": "nope"}, content_type="application/json"
+    )
+    assert unknown.status_code == 422
+    assert unknown["Content-Type"] == PROBLEM
+    assert (
+        api.post("/api/v1/me/affiliations", {}, content_type="application/json").status_code == 422
+    )
+    # Someone else's affiliation is not there for you; it stays.
+    assert api.delete(f"/api/v1/me/affiliations/{theirs.pk}").status_code == 404
+    assert other.affiliations.count() == 1
+    assert Client().get("/api/v1/me/affiliations").status_code == 401
+    read_only = Client(headers=bearer(_token(member, "read")))
+    assert (
+        read_only.post(
+            "/api/v1/me/affiliations", {"organisation": "acme"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    assert member.affiliations.count() == 0
+
+
+@pytest.mark.django_db
+def test_my_affiliations_cost_the_same_queries_for_1_and_20():
+    member = MemberFactory.create()
+    api = _writer(member)
+
+    def setup(count: int) -> None:
+        while member.affiliations.count() < count:
+            services.affiliation_set(
+                actor=member, member=member, organisation=OrganisationFactory.create()
+            )
+
+    assert_constant_queries(setup=setup, action=lambda: api.get("/api/v1/me/affiliations"))
+
+
+@pytest.mark.django_db
+def test_the_avatar_is_checked_re_encoded_and_removed_through_the_api():
+    from guilde.accounts.tests.images import jpeg_with_gps_bytes, png_bytes, upload
+
+    member = MemberFactory.create()
+    api = _writer(member)
+    set_ = api.post("/api/v1/me/avatar", {"picture": upload("me.jpg", jpeg_with_gps_bytes())})
+    assert set_.status_code == 200
+    assert set_.json()["avatar_url"]
+    member.refresh_from_db()
+    stored = member.avatar.open("rb").read()
+    assert stored[8:12] == b"WEBP"  # re-encoded
+    assert b"secret description" not in stored  # its metadata dropped
+
+    not_a_picture = api.post(
+        "/api/v1/me/avatar", {"picture": upload("me.png", b"<svg onload=alert(1)>")}
+    )
+    assert not_a_picture.status_code == 422
+    assert not_a_picture["Content-Type"] == PROBLEM
+    assert api.post("/api/v1/me/avatar", {}).status_code == 422  # no file
+    member.refresh_from_db()
+    assert member.avatar.open("rb").read() == stored  # unchanged by the refusals
+    read_only = Client(headers=bearer(_token(member, "read")))
+    assert (
+        read_only.post("/api/v1/me/avatar", {"picture": upload("x.png", png_bytes())}).status_code
+        == 403
+    )
+    assert Client().delete("/api/v1/me/avatar").status_code == 401
+
+    assert api.delete("/api/v1/me/avatar").status_code == 204
+    member.refresh_from_db()
+    assert not member.avatar.name
+    assert api.get("/api/v1/me").json()["avatar_url"] is None
+
+
+@pytest.mark.django_db
+def test_deleting_my_account_needs_the_session_the_password_and_the_confirmation():
+    from guilde.accounts.models import User
+    from guilde.accounts.tests.factories import PASSWORD
+
+    member = MemberFactory.create(username="leaving")
+    answer = {"contributions": "keep", "password": PASSWORD, "confirm": True}
+    # Never with a token, even a write one.
+    assert (
+        _writer(member)
+        .post("/api/v1/me/deletion", answer, content_type="application/json")
+        .status_code
+        == 401
+    )
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    csrf = _csrf(client)
+    for wrong in (
+        {**answer, "password": "not it"},
+        {**answer, "confirm": False},
+        {**answer, "contributions": "maybe"},
+        {"contributions": "keep"},
+    ):
+        refused = client.post(
+            "/api/v1/me/deletion", wrong, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+        )
+        assert refused.status_code == 422, wrong
+        assert refused["Content-Type"] == PROBLEM
+    member.refresh_from_db()
+    assert member.deleted_at is None
+    assert member.username == "leaving"
+    # Without the CSRF token, a page elsewhere cannot do it for you.
+    assert (
+        client.post("/api/v1/me/deletion", answer, content_type="application/json").status_code
+        == 403
+    )
+
+    done = client.post(
+        "/api/v1/me/deletion", answer, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert done.status_code == 204
+    gone = User.objects.get(pk=member.pk)  # kept, anonymised ("keep")
+    assert gone.deleted_at is not None
+    assert gone.username != "leaving"
+    assert client.get("/api/v1/me").status_code == 401  # the session ended
+    assert not User.objects.filter(username="leaving").exists()

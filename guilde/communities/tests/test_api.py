@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.test import Client
 
 from guilde.accounts import services as account_services
 from guilde.accounts.tests.factories import MemberFactory, OrganisationFactory
+from guilde.communities import services
 from guilde.communities.models import Membership
+from guilde.communities.tests.factories import CommunityFactory, member_of
+from guilde.core.testing import run_queued_tasks
 
 
 def _client(member) -> Client:
@@ -107,3 +113,56 @@ def test_a_community_lifecycle_through_the_api():
         == 403
     )
     assert visitor.post("/api/v1/communities/tasters/restore").json()["status"] == "active"
+
+
+# Accepting an invitation (API completeness, issue 17) ---------------------------------------
+
+
+def _invitation_token(coordinator, community, email: str, role: str = "member") -> str:
+    """The secret, as the invitee finds it in the e-mail's link."""
+    services.invitation_create(actor=coordinator, community=community, email=email, role=role)
+    run_queued_tasks()
+    found = re.search(r"/communities/invitations/([^/\s]+)/", str(mail.outbox[-1].body))
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_an_invitation_is_accepted_through_the_api():
+    community = CommunityFactory.create(slug="quiet", visibility="hidden", join_policy="invitation")
+    coordinator = member_of(community, role="coordinator")
+    token = _invitation_token(coordinator, community, "guest@example.org", role="moderator")
+    guest = MemberFactory.create(email="guest@example.org")
+    api = _client(guest)
+    assert api.get("/api/v1/communities/quiet").status_code == 404  # hidden until then
+
+    accepted = api.post(f"/api/v1/communities/invitations/{token}/accept")
+    assert accepted.status_code == 200
+    assert accepted.json() == {"community": "quiet", "status": "active", "role": "moderator"}
+    membership = Membership.objects.get(community=community, member=guest)
+    assert (membership.status, membership.role) == ("active", "moderator")
+    assert api.get("/api/v1/communities/quiet").json()["viewer"]["membership"] == "active"
+    # Used once: a second acceptance (by anyone) finds nothing.
+    again = _client(MemberFactory.create()).post(f"/api/v1/communities/invitations/{token}/accept")
+    assert again.status_code == 404
+
+
+@pytest.mark.django_db
+def test_accepting_an_invitation_needs_a_member_and_a_valid_secret():
+    community = CommunityFactory.create(slug="quiet", visibility="hidden", join_policy="invitation")
+    token = _invitation_token(member_of(community, role="coordinator"), community, "a@example.org")
+    assert Client().post(f"/api/v1/communities/invitations/{token}/accept").status_code == 401
+    member = MemberFactory.create()
+    read_only = Client(
+        headers={
+            "Authorization": "Bearer "
+            + account_services.token_create(actor=member, member=member, name="r", scope="read")[1]
+        }
+    )
+    assert read_only.post(f"/api/v1/communities/invitations/{token}/accept").status_code == 403
+    api = _client(member)
+    for wrong in ("not-an-invitation", token[:-1], token + "x"):
+        refused = api.post(f"/api/v1/communities/invitations/{wrong}/accept")
+        assert refused.status_code == 404, wrong
+        assert refused["Content-Type"] == "application/problem+json"
+    assert not Membership.objects.filter(community=community, member=member).exists()

@@ -643,6 +643,14 @@ LEFT_BEHIND: dict[str, str] = {
     " `guilde analytics rebuild`",
     "analytics.StoryPrompt": "questions asked of members on the source instance; the new"
     " one asks its own",
+    "webhooks": "webhooks hold signing secrets and the addresses of the source's integrations,"
+    " and send with their owners' rights there; the new instance's coordinators set up theirs",
+    "accounts.IdentityProvider": "single sign-on configuration of the source instance: the new"
+    " one connects its own providers (docs/sso.md)",
+    "accounts.IdentityProviderGroupRole": "single sign-on configuration of the source"
+    " instance: its groups map to the new instance's communities when configured there",
+    "socialaccount": "providers' settings and secrets, members' identities at them: members"
+    " arrive as placeholders and sign in anew",
 }
 
 
