@@ -22,6 +22,7 @@ from guilde.communities.selectors import community_get, with_viewer_membership
 from guilde.core.permissions import require
 from guilde.discussions import selectors as discussion_selectors
 from guilde.discussions import services as discussions
+from guilde.discussions.models import HiddenReason, Post
 from guilde.discussions.services import SLOW_MODE_CHOICES
 from guilde.moderation import selectors, services
 from guilde.moderation.models import Appeal, Flag
@@ -219,13 +220,22 @@ def queue(request: HttpRequest, slug: str, page: Query[PageParams]) -> dict[str,
                 "position": item.post.position,
                 "author": item.post.author.username if item.post.author else None,
                 "body": item.post.body,
-                "state": item.post.hidden_reason
-                or ("hidden" if item.post.hidden_at else "visible"),
+                "state": _queue_state(item.post),
                 "flags": [_flag_out(flag, moderator=True) for flag in item.flags],
             }
             for item in items
         ],
     }
+
+
+def _queue_state(post: Post) -> str:
+    """ "visible", "hidden" (by a moderator, or for a reason of its own), or why it waits:
+    "flags" (hidden by members' flags) or "review" (held for approval)."""
+    if post.hidden_at is None:
+        return "visible"
+    if post.hidden_reason in (HiddenReason.FLAGS, HiddenReason.REVIEW):
+        return str(post.hidden_reason)
+    return "hidden"
 
 
 @router.post("/posts/{post_id}/moderation", response={204: None}, auth=member_auth)

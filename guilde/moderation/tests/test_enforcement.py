@@ -296,3 +296,36 @@ def test_moderation_through_the_api():
     assert decided.json()["status"] == "overturned"
     assert not Membership.objects.get(community=community, member=author).is_suspended()
     run_queued_tasks()
+
+
+def test_a_flagged_post_a_moderator_hid_is_hidden_in_the_api_queue():
+    """Found by Schemathesis: a post with an open flag that a moderator hid (reason
+    "moderator") made the queue's API answer 500: its state is "hidden"."""
+    from django.utils import timezone
+
+    from guilde.discussions.models import HiddenReason, Post
+    from guilde.moderation.models import Flag
+
+    community = CommunityFactory.create(slug="guild", flag_threshold=5)
+    moderator, author, reader = (
+        member_of(community, role="moderator"),
+        member_of(community),
+        member_of(community),
+    )
+    thread = discussions.thread_create(
+        actor=author, community=community, kind="question", title="Q", body="?"
+    )
+    post = discussions.post_create(actor=author, thread=thread, body="Buy cheap watches")
+    assert (
+        _api(reader)
+        .post(f"/api/v1/posts/{post.pk}/flags", {"reason": "spam"}, content_type="application/json")
+        .status_code
+        == 201
+    )
+    Post.objects.filter(pk=post.pk).update(
+        hidden_at=timezone.now(), hidden_reason=HiddenReason.MODERATOR
+    )
+    assert Flag.objects.filter(post=post).exists()
+    response = _api(moderator).get("/api/v1/communities/guild/moderation/queue")
+    assert response.status_code == 200
+    assert [item["state"] for item in response.json()["results"]] == ["hidden"]
