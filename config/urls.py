@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from guilde.accounts.views import set_language
 from guilde.api.urls import urlpatterns as api_urlpatterns
@@ -10,7 +8,7 @@ from guilde.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
-    path("favicon.ico", RedirectView.as_view(url=static("guilde/favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

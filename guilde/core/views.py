@@ -7,7 +7,7 @@ import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_tasks_db.models import DBTaskResult
@@ -15,6 +15,15 @@ from django_tasks_db.models import DBTaskResult
 from guilde.core.scheduling import worker_alive
 
 logger = logging.getLogger(__name__)
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """``/favicon.ico`` for browsers that ask for it: the SVG icon's static address, read
+    when asked (at import time it would need the collected static files' manifest before
+    ``guilde migrate`` could even start)."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("guilde/favicon.svg"))
 
 
 @never_cache

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import urllib.request
@@ -101,3 +102,26 @@ def test_the_console_command_wraps_django():
     )
     for name in ("serve", "worker", "demo", "migrate"):
         assert name in result.stdout
+
+
+def test_commands_run_before_the_static_files_are_collected(tmp_path):
+    """A fresh ``pip install .`` has no collected static files yet: ``guilde check`` and
+    ``guilde migrate`` must still run (they load every URL; ``/favicon.ico`` once read the
+    static manifest at import time and stopped them)."""
+    (tmp_path / "fresh_settings.py").write_text(
+        "from config.settings import *  # noqa: F403\n"
+        f"STATIC_ROOT = {str(tmp_path / 'no-static-yet')!r}\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "fresh_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "GUILDE_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("DATABASE_URL", None)
+    for command in (["check"], ["migrate", "--noinput", "-v0"]):
+        done = subprocess.run(
+            guilde_command(*command), env=env, cwd=ROOT, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
