@@ -96,6 +96,18 @@ def webhook_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
 
+def _settings(form: WebhookForm) -> dict[str, Any]:
+    """What the form sets, as the services take it."""
+    data = form.cleaned_data
+    return {
+        "name": data["name"],
+        "url": data["url"],
+        "format": data["format"],
+        "events": data["events"],
+        "include_private": data.get("include_private", False),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("page_write")
@@ -107,11 +119,7 @@ def webhook_create(request: HttpRequest, slug: str | None = None) -> HttpRespons
             webhook, secret = services.webhook_create(
                 actor=_member(request),
                 community=community,
-                name=form.cleaned_data["name"],
-                url=form.cleaned_data["url"],
-                format=form.cleaned_data["format"],
-                events=form.cleaned_data["events"],
-                include_private=form.cleaned_data.get("include_private", False),
+                **_settings(form),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -135,11 +143,7 @@ def webhook_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Ht
             services.webhook_update(
                 actor=_member(request),
                 webhook=webhook,
-                name=form.cleaned_data["name"],
-                url=form.cleaned_data["url"],
-                format=form.cleaned_data["format"],
-                events=form.cleaned_data["events"],
-                include_private=form.cleaned_data.get("include_private", False),
+                **_settings(form),
             )
         except ValidationError as error:
             add_service_errors(form, error)
