@@ -70,7 +70,11 @@ def community_queryset(
     if mine:
         if not viewer.is_authenticated:
             return communities.none()
-        communities = communities.filter(memberships__member_id=viewer.pk)
+        # Exists, not a join: a join on memberships would also narrow the members counted
+        # below to the viewer's own row.
+        communities = communities.filter(
+            Exists(Membership.objects.filter(community=OuterRef("pk"), member_id=viewer.pk))
+        )
     if search:
         communities = communities.filter(Q(name__icontains=search) | Q(domain__icontains=search))
     return (

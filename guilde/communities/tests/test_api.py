@@ -166,3 +166,23 @@ def test_accepting_an_invitation_needs_a_member_and_a_valid_secret():
         assert refused.status_code == 404, wrong
         assert refused["Content-Type"] == "application/problem+json"
     assert not Membership.objects.filter(community=community, member=member).exists()
+
+
+@pytest.mark.django_db
+def test_my_communities_count_all_their_active_members():
+    """`mine=true` once joined memberships to find the viewer's communities, and the same
+    join narrowed the members counted to the viewer: every community said 1 (or 0 where
+    the viewer's request was pending)."""
+    joined = CommunityFactory.create(slug="joined")
+    requested = CommunityFactory.create(slug="requested", join_policy="approval")
+    me = member_of(joined)
+    for _ in range(3):
+        member_of(joined)
+        member_of(requested)
+    Membership.objects.create(community=requested, member=me, status="pending")
+    client = Client()
+    client.force_login(me)
+    mine = client.get("/api/v1/communities", {"mine": "true"}).json()["results"]
+    assert {c["slug"]: c["member_count"] for c in mine} == {"joined": 4, "requested": 3}
+    everyone = client.get("/api/v1/communities").json()["results"]
+    assert {c["slug"]: c["member_count"] for c in everyone} == {"joined": 4, "requested": 3}
