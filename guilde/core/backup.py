@@ -1,0 +1,341 @@
+"""Backups that restore: ``guilde backup FILE`` and ``guilde restore FILE`` (docs/backup.md).
+
+An archive is one gzip-compressed tar file:
+
+- ``manifest.json`` — the archive's format, Guilde's and Django's versions, the database
+  vendor, every migration applied when it was made, and each other member's size and
+  SHA-256;
+- ``database.sqlite3`` (SQLite's online backup API: a consistent copy while the site keeps
+  serving and writing) or ``database.pgdump`` (``pg_dump --format=custom``, one
+  transaction's snapshot);
+- ``media/…`` — every file of the default storage (uploads, avatars, logos), read through
+  Django's storage API.
+
+A restore reads the manifest first and refuses, before touching anything, an archive of a
+newer format or of a newer schema (a migration this code does not know), from another
+database vendor, with a member missing, unexpected or not matching its checksum, or into an
+instance that is not empty. Then it puts the database back (SQLite's backup API into the
+instance's file; ``pg_restore`` into its database), the media files, and migrates to this
+code's schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import django
+from django.core.files.base import File
+from django.core.files.storage import Storage, default_storage
+from django.db import connection, connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+
+import guilde
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """An archive this instance will not restore, and why (shown as it is)."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    path: Path
+    size: int
+    files: int
+    database_bytes: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _media_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file of ``storage`` below ``folder`` (an empty or missing storage: none)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from _media_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def _tool(name: str) -> str:
+    """The full path of a PostgreSQL client program (``pg_dump``, ``pg_restore``)."""
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is needed for PostgreSQL backups: install postgresql-client.")
+    return found
+
+
+def _postgres_environment() -> tuple[list[str], dict[str, str]]:
+    """``pg_dump``/``pg_restore`` connection arguments for the default database."""
+    params = connection.settings_dict
+    arguments = ["--dbname", str(params["NAME"])]
+    if params.get("HOST"):
+        arguments += ["--host", str(params["HOST"])]
+    if params.get("PORT"):
+        arguments += ["--port", str(params["PORT"])]
+    if params.get("USER"):
+        arguments += ["--username", str(params["USER"])]
+    env = {**os.environ}
+    if params.get("PASSWORD"):
+        env["PGPASSWORD"] = str(params["PASSWORD"])
+    return arguments, env
+
+
+def _dump_database(folder: Path) -> str:
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        target = folder / "database.sqlite3"
+        copy = sqlite3.connect(target)
+        try:
+            connection.connection.backup(copy)
+        finally:
+            copy.close()
+        return target.name
+    if connection.vendor == "postgresql":
+        target = folder / "database.pgdump"
+        arguments, env = _postgres_environment()
+        subprocess.run(  # noqa: S603
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                *arguments,
+                "--file",
+                str(target),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        return target.name
+    raise BackupError(f"Backups know SQLite and PostgreSQL, not {connection.vendor}.")
+
+
+def _applied_migrations() -> dict[str, list[str]]:
+    applied: dict[str, list[str]] = {}
+    for app, name in sorted(MigrationRecorder(connection).applied_migrations()):
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
+def backup(path: Path, *, storage: Storage | None = None) -> Summary:
+    """Write the archive to ``path`` (through a temporary file beside it: a failed backup
+    never leaves half an archive under the name)."""
+    storage = storage or default_storage
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="guilde-backup-") as scratch:
+        folder = Path(scratch)
+        database = _dump_database(folder)
+        members: dict[str, Path] = {database: folder / database}
+        media = folder / "media"
+        for name in _media_names(storage):
+            local = media / name
+            local.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(name, "rb") as source, local.open("wb") as copy:
+                shutil.copyfileobj(source, copy, CHUNK)
+            members[f"media/{name}"] = local
+        manifest = {
+            "format": FORMAT,
+            "guilde": guilde.__version__,
+            "django": django.get_version(),
+            "database": connection.vendor,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "migrations": _applied_migrations(),
+            "files": {
+                name: {"size": local.stat().st_size, "sha256": _sha256(local)}
+                for name, local in members.items()
+            },
+        }
+        partial = path.with_name(path.name + ".partial")
+        with tarfile.open(partial, "w:gz") as archive:
+            data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime = len(data), int(datetime.now(UTC).timestamp())
+            archive.addfile(info, io.BytesIO(data))
+            for name, local in members.items():
+                archive.add(local, arcname=name, recursive=False)
+        os.replace(partial, path)
+        return Summary(
+            path=path,
+            size=path.stat().st_size,
+            files=len(members) - 1,
+            database_bytes=members[database].stat().st_size,
+        )
+
+
+# Restoring ----------------------------------------------------------------------------------
+
+
+def read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
+    try:
+        member = archive.getmember(MANIFEST)
+        extracted = archive.extractfile(member)
+        if extracted is None:
+            raise KeyError(MANIFEST)
+        manifest = json.loads(extracted.read())
+    except (KeyError, ValueError) as error:
+        raise BackupError(
+            "This is not a Guilde backup: its manifest is missing or unreadable."
+        ) from error
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise BackupError("This is not a Guilde backup: its manifest is missing or unreadable.")
+    return manifest
+
+
+def check(manifest: dict[str, Any]) -> None:
+    """Refuse what this code cannot restore: a newer format, a newer schema, another
+    database vendor."""
+    made_by = manifest.get("guilde", "?")
+    if not isinstance(manifest.get("format"), int) or manifest["format"] > FORMAT:
+        raise BackupError(
+            f"This backup was made by a newer Guilde ({made_by}, archive format "
+            f"{manifest.get('format')}); this one ({guilde.__version__}) reads format "
+            f"{FORMAT}. Restore it with Guilde {made_by} or later."
+        )
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    unknown = sorted(
+        f"{app}.{name}"
+        for app, names in (manifest.get("migrations") or {}).items()
+        for name in names
+        if (app, name) not in known
+    )
+    if unknown:
+        raise BackupError(
+            f"This backup's database is newer than this Guilde ({guilde.__version__}): it "
+            f"has {len(unknown)} migration(s) this code does not know, first "
+            f"{unknown[0]}. Restore it with Guilde {made_by} or later."
+        )
+    if manifest.get("database") != connection.vendor:
+        raise BackupError(
+            f"This backup holds a {manifest.get('database')} database; this instance uses "
+            f"{connection.vendor}. Restore it into an instance on "
+            f"{manifest.get('database')}."
+        )
+
+
+def verify(archive: tarfile.TarFile, manifest: dict[str, Any]) -> None:
+    """Every member listed, none added, each of its size and checksum."""
+    expected: dict[str, dict[str, Any]] = manifest["files"]
+    seen = set()
+    for member in archive.getmembers():
+        if member.name == MANIFEST:
+            continue
+        if member.name not in expected or not member.isfile():
+            raise BackupError(
+                f"The backup holds {member.name!r}, which its manifest does not list: it was "
+                "altered."
+            )
+        source = archive.extractfile(member)
+        digest = hashlib.sha256()
+        while source is not None and (chunk := source.read(CHUNK)):
+            digest.update(chunk)
+        if (
+            member.size != expected[member.name]["size"]
+            or digest.hexdigest() != expected[member.name]["sha256"]
+        ):
+            raise BackupError(
+                f"The backup's {member.name!r} does not match its checksum: the archive is "
+                "damaged or was altered. Nothing was restored."
+            )
+        seen.add(member.name)
+    missing = sorted(set(expected) - seen)
+    if missing:
+        raise BackupError(
+            f"The backup lacks {missing[0]!r}, which its manifest lists: it is incomplete."
+        )
+
+
+def _is_empty(storage: Storage) -> bool:
+    tables = set(connection.introspection.table_names())
+    if "accounts_user" in tables:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM accounts_user LIMIT 1")
+            if cursor.fetchone() is not None:
+                return False
+    return next(_media_names(storage), None) is None
+
+
+def _restore_database(folder: Path, name: str) -> None:
+    for each in connections.all():
+        each.close()
+    if connection.vendor == "sqlite":
+        source = sqlite3.connect(folder / name)
+        target = sqlite3.connect(str(connection.settings_dict["NAME"]))
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return
+    arguments, env = _postgres_environment()
+    subprocess.run(  # noqa: S603
+        [
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            *arguments,
+            str(folder / name),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def restore(path: Path, *, storage: Storage | None = None) -> dict[str, Any]:
+    """Put an archive back into this empty instance; returns its manifest."""
+    storage = storage or default_storage
+    try:
+        archive = tarfile.open(Path(path), "r:gz")  # noqa: SIM115  (closed by the with below)
+    except (OSError, tarfile.TarError) as error:
+        raise BackupError(f"This file cannot be read as a Guilde backup: {error}.") from error
+    with archive:
+        manifest = read_manifest(archive)
+        check(manifest)
+        verify(archive, manifest)
+        if not _is_empty(storage):
+            raise BackupError(
+                "This instance is not empty (it has members or files): restore into a new, "
+                "empty instance (a new data folder or database)."
+            )
+        with tempfile.TemporaryDirectory(prefix="guilde-restore-") as scratch:
+            folder = Path(scratch)
+            archive.extractall(folder, filter="data")
+            database = next(n for n in manifest["files"] if n.startswith("database."))
+            _restore_database(folder, database)
+            for name in manifest["files"]:
+                if name.startswith("media/"):
+                    with (folder / name).open("rb") as source:
+                        saved = storage.save(name.removeprefix("media/"), File(source))
+                    if saved != name.removeprefix("media/"):
+                        raise BackupError(f"The file {name!r} could not keep its name ({saved!r}).")
+    return manifest
