@@ -105,30 +105,13 @@ class CycleParams(PageParams):
 
 
 def _link(story: Story) -> dict[str, Any] | None:
-    if story.thread is not None:
-        thread = story.thread
-        return {
-            "kind": "thread",
-            "id": thread.pk,
-            "title": thread.title,
-            "url": thread.get_absolute_url(),
-        }
-    if story.article is not None:
-        article = story.article
-        return {
-            "kind": "article",
-            "id": article.pk,
-            "title": article.title,
-            "url": article.get_absolute_url(),
-        }
-    if story.event is not None:
-        event = story.event
-        return {
-            "kind": "event",
-            "id": event.pk,
-            "title": event.title,
-            "url": event.get_absolute_url(),
-        }
+    """What the story links, if anything: a thread, article or event by its title and
+    address; a mentoring relationship by its programme's name (it has no public address)."""
+    for kind in ("thread", "article", "event"):
+        linked = getattr(story, kind)
+        if linked is not None:
+            url = linked.get_absolute_url()
+            return {"kind": kind, "id": linked.pk, "title": linked.title, "url": url}
     if story.relationship is not None:
         relationship = story.relationship
         return {

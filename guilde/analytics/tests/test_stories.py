@@ -191,6 +191,29 @@ def test_the_api_creates_a_story(private):
     assert refused.status_code == 403
 
 
+def test_the_api_says_what_a_story_links(private):
+    community, author = private["community"], private["author"]
+    thread = _question(community, author, private["other"], timezone.now())
+    event = EventFactory.create(community=community)
+    programme = ProgrammeFactory.create(community=community, status="running")
+    relationship = relationship_for(pair(programme))
+    stories = [
+        _story(community, author, title="T", thread_id=thread.pk),
+        _story(community, author, title="E", event_id=event.pk),
+        _story(community, relationship.mentee, title="R", relationship_id=relationship.pk),
+        _story(community, author, title="N"),
+    ]
+    client = _client(private["coordinator"])
+    links = [client.get(f"/api/v1/stories/{story.pk}").json()["link"] for story in stories]
+    assert links == [
+        {"kind": "thread", "id": thread.pk, "title": thread.title,
+         "url": thread.get_absolute_url()},
+        {"kind": "event", "id": event.pk, "title": event.title, "url": event.get_absolute_url()},
+        {"kind": "relationship", "id": relationship.pk, "title": programme.name, "url": None},
+        None,
+    ]  # fmt: skip
+
+
 def test_authors_are_named_only_if_they_consented(private):
     community, author = private["community"], private["author"]
     story = _story(community, author)
