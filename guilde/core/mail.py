@@ -4,23 +4,31 @@
 ``deliver_email`` task, in the caller's transaction (a rolled-back write sends nothing).
 The worker hands the message to ``MAILERS["delivery"]`` — SMTP in production, a folder of
 ``.eml`` files in development (:class:`MailFolderBackend`).
+
+A task runs at least once (a worker killed after handing a message over but before
+recording it leaves the task to run again), so each message gets its ``Message-ID`` when it
+is queued: a second delivery of it is the same message. The mail folder keeps one file per
+``Message-ID``; mail servers and clients drop a repeated one.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.tasks import task
-from django.utils import timezone
 
 from guilde.core.retries import with_retries
 
@@ -29,8 +37,16 @@ logger = logging.getLogger(__name__)
 DELIVERY_MAILER = "delivery"
 
 
+def _message_id_domain() -> str:
+    return urlsplit(str(settings.GUILDE_SITE_URL)).hostname or "guilde.invalid"
+
+
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
-    """A JSON-safe copy of ``message`` that :func:`deserialize_message` rebuilds."""
+    """A JSON-safe copy of ``message`` that :func:`deserialize_message` rebuilds, with its
+    ``Message-ID`` fixed now (every delivery attempt sends the same message)."""
+    headers = {str(k): str(v) for k, v in message.extra_headers.items()}
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = make_msgid(domain=_message_id_domain())
     attachments = []
     for attachment in message.attachments:
         filename, content, mimetype = attachment
@@ -49,7 +65,7 @@ def serialize_message(message: EmailMessage) -> dict[str, Any]:
         "cc": list(message.cc),
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
-        "headers": {str(k): str(v) for k, v in message.extra_headers.items()},
+        "headers": headers,
         "alternatives": [
             {"content": str(alt[0]), "mimetype": alt[1]}
             for alt in getattr(message, "alternatives", [])
@@ -101,7 +117,9 @@ class QueuedEmailBackend(BaseEmailBackend):
 
 
 class MailFolderBackend(BaseEmailBackend):
-    """Write each message as one ``.eml`` file in a folder (development default)."""
+    """Write each message as one ``.eml`` file in a folder (development default): the file
+    is named after its ``Message-ID`` and written whole (a temporary file renamed), so the
+    same message delivered twice is one file."""
 
     def __init__(self, *, file_path: str | os.PathLike[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -110,9 +128,16 @@ class MailFolderBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         self.folder.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-            unique = make_msgid().strip("<>").split("@")[0].replace(".", "-")
-            path = self.folder / f"{stamp}-{unique}.eml"
-            path.write_bytes(message.message().as_bytes())
+            built = message.message()
+            message_id = str(built["Message-ID"] or make_msgid())
+            digest = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+            path = self.folder / f"{digest}.eml"
+            if path.exists():
+                logger.info("mail %s was delivered already (%s)", message_id, path)
+                continue
+            handle, scratch = tempfile.mkstemp(dir=self.folder, suffix=".partial")
+            with os.fdopen(handle, "wb") as out:
+                out.write(built.as_bytes())
+            os.replace(scratch, path)
             logger.info("mail to %s written to %s", ", ".join(message.recipients()), path)
         return len(email_messages)

@@ -16,6 +16,12 @@ insert a :class:`~guilde.core.models.ScheduledRun` row for it and, in the same
 transaction, enqueues the task. The unique constraint on (job, period start) is the lease:
 however many workers run, one insert succeeds, so the job runs once per period. A period
 missed while no worker ran is run once when a worker comes back (no backlog).
+
+The scheduler thread also keeps its worker's heartbeat and gives back the tasks a dead
+worker left running (:func:`requeue_orphaned_tasks`): a worker killed in the middle of a
+task (SIGKILL, power loss, OOM) leaves its row RUNNING forever; once that worker's
+heartbeat is stale, the task is made READY again and runs on a live worker. Tasks run at
+least once, so they are written to be idempotent (guilde.core.events).
 """
 
 from __future__ import annotations
@@ -34,9 +40,10 @@ from typing import Any, Protocol, TypeVar
 from cronsim import CronSim
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
-from django.tasks import Task
+from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django_tasks_db.models import DBTaskResult
 
 from guilde.core.models import ScheduledRun, WorkerHeartbeat
 
@@ -150,6 +157,44 @@ def claim_period(job: PeriodicJob, period_start: datetime, *, worker_id: str) ->
     return True
 
 
+def requeue_orphaned_tasks(now: datetime | None = None) -> int:
+    """Make READY again each RUNNING task whose worker is gone; returns how many.
+
+    A worker is gone when its heartbeat is older than ``GUILDE_WORKER_STALE_AFTER_SECONDS``
+    (or it never had one), and the task started before that too: a live worker beats every
+    ``GUILDE_WORKER_HEARTBEAT_SECONDS`` from its scheduler thread, even while a long task
+    runs. The update is conditional on the row being unchanged, so two workers recovering
+    at once requeue a task once.
+    """
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.GUILDE_WORKER_STALE_AFTER_SECONDS)
+    running = list(
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=limit
+        ).values_list("pk", "worker_ids", "started_at", "task_path")
+    )
+    if not running:
+        return 0
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=limit).values_list("worker_id", flat=True)
+    )
+    requeued = 0
+    for pk, worker_ids, started_at, task_path in running:
+        if worker_ids and worker_ids[-1] in alive:
+            continue
+        if DBTaskResult.objects.filter(
+            pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at
+        ).update(status=TaskResultStatus.READY, started_at=None):
+            requeued += 1
+            logger.warning(
+                "task %s (%s) was left running by worker %s, which is gone: queued again",
+                pk,
+                task_path,
+                worker_ids[-1] if worker_ids else "?",
+            )
+    return requeued
+
+
 class Scheduler:
     """The scheduler one worker runs; also keeps that worker's heartbeat."""
 
@@ -197,6 +242,7 @@ class Scheduler:
                 close_old_connections()
                 try:
                     self.beat()
+                    requeue_orphaned_tasks()
                     if scheduling:
                         self.tick()
                 except Exception:

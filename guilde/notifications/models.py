@@ -114,6 +114,8 @@ class Notification(models.Model):
     data = models.JSONField(_("details"), default=dict, blank=True)
     # Reactions to one post, messages of one conversation: one notification, kept up to date.
     batch_key = models.CharField(_("batch"), max_length=100, blank=True)
+    # The domain event that made it (guilde.core.events): a handler run again finds it.
+    event = models.CharField(_("event"), max_length=32, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -140,6 +142,11 @@ class Notification(models.Model):
                 fields=["recipient", "batch_key"],
                 condition=~Q(batch_key="") & Q(read_at__isnull=True),
                 name="notification_one_open_batch",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "event"],
+                condition=~Q(event=""),
+                name="notification_once_per_event",
             ),
         ]
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from guilde.accounts.models import Block, User
 from guilde.communities.models import Community, Tag
 from guilde.communities.selectors import with_viewer_membership
+from guilde.core.events import current_event
 from guilde.core.permissions import can
 from guilde.discussions.models import Post, Thread
 from guilde.notifications.models import (
@@ -235,6 +236,11 @@ def notify(
         return None
     if thread is not None and level_for(recipient, thread) == Level.MUTE and kind != Kind.MENTION:
         return None
+    event = current_event()
+    if event and (
+        made := Notification.objects.filter(recipient=recipient, kind=kind, event=event).first()
+    ):
+        return made  # the event's handlers run again (a retry, a worker killed): told once
     now = timezone.now()
     frequency = frequencies(recipient)[kind]
     due = now + EMAIL_GROUPING_WINDOW if frequency == Frequency.IMMEDIATELY else None
@@ -250,7 +256,8 @@ def notify(
             open_batch.data = merged
             open_batch.actor = actor
             open_batch.updated_at = now
-            open_batch.save(update_fields=["data", "actor", "updated_at"])
+            open_batch.event = event
+            open_batch.save(update_fields=["data", "actor", "updated_at", "event"])
             return open_batch
     return Notification.objects.create(
         recipient=recipient,
@@ -261,6 +268,7 @@ def notify(
         post=post,
         data={"count": 1, **(data or {})},
         batch_key=batch_key,
+        event=event,
         created_at=now,
         updated_at=now,
         email_due_at=due,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def record_period() -> None:
     if log:
         with Path(log).open("a") as out:
             out.write(f"{os.getpid()}\n")
+
+
+@task()
+def slow(seconds: float) -> None:
+    """Writes "start", sleeps, writes "end" (to GUILDE_TEST_PERIODIC_LOG)."""
+    log = Path(os.environ["GUILDE_TEST_PERIODIC_LOG"])
+    with log.open("a") as out:
+        out.write("start\n")
+    time.sleep(seconds)
+    with log.open("a") as out:
+        out.write("end\n")
 
 
 class BrokenEmailBackend(BaseEmailBackend):

@@ -95,3 +95,32 @@ def test_the_mail_folder_gets_one_eml_file_per_message(tmp_path):
 
 def test_the_default_mailer_only_enqueues(settings):
     assert type(mailers.default).__name__ == "QueuedEmailBackend"
+
+
+@pytest.mark.django_db
+def test_a_queued_message_delivered_twice_is_one_message(settings, tmp_path):
+    """A worker killed after handing a message over, before recording it, runs the task
+    again: the message keeps the Message-ID it got when queued, so it is the same one."""
+    from guilde.core.mail import deliver_email
+
+    settings.MAILERS = {
+        **settings.MAILERS,
+        "delivery": {
+            "BACKEND": "guilde.core.mail.MailFolderBackend",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        },
+    }
+    send_mail("Une fois", "Body", None, ["member@example.org"])
+    send_mail("Une fois", "Body", None, ["member@example.org"])  # another message
+    rows = list(DBTaskResult.objects.ready().order_by("enqueued_at"))
+    ids = [row.args_kwargs["args"][0]["headers"]["Message-ID"] for row in rows]
+    assert len(set(ids)) == 2
+    run_queued_tasks()
+    deliver_email.call(*rows[0].args_kwargs["args"])  # the first, delivered again
+    files = sorted(tmp_path.glob("*.eml"))
+    assert len(files) == 2
+    assert not list(tmp_path.glob("*.partial"))
+    seen = {
+        email.message_from_bytes(f.read_bytes(), policy=policy.default)["Message-ID"] for f in files
+    }
+    assert seen == set(ids)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from guilde.core.scheduling import (
     daily,
     discover_periodic_jobs,
     every,
+    requeue_orphaned_tasks,
     worker_alive,
 )
 from guilde.core.testing import child_environment, guilde_command, running, wait_until
@@ -146,3 +148,65 @@ def test_a_periodic_job_runs_exactly_once_per_period_with_two_workers(tmp_path: 
     assert finished.count() >= len(runs) - 1  # the last one may still have been queued
     assert len(executions) <= len(runs)
     assert DBTaskResult.objects.filter(task_path=name).count() == len(runs)
+
+
+@pytest.mark.django_db
+def test_a_task_left_running_by_a_dead_worker_is_queued_again(settings):
+    settings.GUILDE_WORKER_STALE_AFTER_SECONDS = 60
+    now = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    live, dead = Scheduler(worker_id="live", jobs=[]), Scheduler(worker_id="dead", jobs=[])
+    dead.beat(now - timedelta(minutes=5))
+    live.beat(now)
+    orphan = sample_tasks.record_period.enqueue()
+    busy = sample_tasks.record_period.enqueue()
+    young = sample_tasks.record_period.enqueue()
+    unknown = sample_tasks.record_period.enqueue()
+    started = now - timedelta(minutes=2)
+    DBTaskResult.objects.filter(pk=orphan.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=["dead"], started_at=started
+    )
+    DBTaskResult.objects.filter(pk=busy.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=["live"], started_at=started
+    )
+    DBTaskResult.objects.filter(pk=young.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=["dead"], started_at=now
+    )
+    DBTaskResult.objects.filter(pk=unknown.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=["never-beat"], started_at=started
+    )
+    assert requeue_orphaned_tasks(now) == 2
+    statuses = dict(DBTaskResult.objects.values_list("pk", "status"))
+    # The dead worker's old task and the task of a worker never seen go back to the queue;
+    # a live worker's task and one started too recently to judge stay as they are.
+    assert statuses[uuid.UUID(orphan.id)] == TaskResultStatus.READY
+    assert statuses[uuid.UUID(unknown.id)] == TaskResultStatus.READY
+    assert statuses[uuid.UUID(busy.id)] == TaskResultStatus.RUNNING
+    assert statuses[uuid.UUID(young.id)] == TaskResultStatus.RUNNING
+    assert requeue_orphaned_tasks(now) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_in_a_task_leaves_it_to_the_next_worker(tmp_path: Path):
+    log = tmp_path / "slow.log"
+    env = child_environment(
+        GUILDE_SCHEDULER_TICK="0.1",
+        GUILDE_WORKER_HEARTBEAT_SECONDS="0.2",
+        GUILDE_WORKER_STALE_AFTER_SECONDS="1",
+        GUILDE_TEST_PERIODIC_LOG=str(log),
+    )
+    result = sample_tasks.slow.enqueue(3.0)
+    command = guilde_command("worker", "--interval", "0.1", "--no-scheduler")
+    with running(command, env, tmp_path / "w1.log") as first:
+        assert wait_until(lambda: log.exists() and "start" in log.read_text(), timeout=30), (
+            tmp_path / "w1.log"
+        ).read_text()
+        first.kill()  # SIGKILL in the middle of the task
+        first.wait()
+    assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
+    with running(command, env, tmp_path / "w2.log"):
+        assert wait_until(
+            lambda: DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL,
+            timeout=60,
+        ), (tmp_path / "w2.log").read_text()
+    assert log.read_text().split() == ["start", "start", "end"]
+    assert len(DBTaskResult.objects.get(pk=result.id).worker_ids) == 2

@@ -156,3 +156,34 @@ def test_marking_read(community):
     first = Notification.objects.filter(recipient=member).earliest("pk")
     assert services.mark_read(member=member, notification_ids=[first.pk]) == 1
     assert services.mark_read(member=member) == 2
+
+
+def test_an_event_handled_again_tells_nobody_twice(community):
+    """A task runs at least once: a retry, or a worker killed after the handlers wrote but
+    before the task was marked done, runs the same event's handlers again."""
+    from django_tasks_db.models import DBTaskResult
+
+    from guilde.core.events import dispatch
+
+    asker, helper, watcher = (member_of(community) for _ in range(3))
+    question = discussions.thread_create(
+        actor=asker, community=community, kind="question", title="Q", body="Help"
+    )
+    services.subscription_set(member=watcher, target=question, level="watch")
+    run_queued_tasks()
+    answer = discussions.post_create(actor=helper, thread=question, body="Here is how")
+    discussions.reaction_toggle(actor=watcher, post=answer, kind="heart")
+    queued = list(DBTaskResult.objects.ready().filter(task_path__endswith="events.dispatch"))
+    assert {row.args_kwargs["args"][0] for row in queued} == {"post.created", "reaction.added"}
+    run_queued_tasks()
+    before = sorted(Notification.objects.values_list("recipient_id", "kind", "data"))
+    for row in queued:  # the same events, run again as a requeued task would
+        dispatch.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    assert sorted(Notification.objects.values_list("recipient_id", "kind", "data")) == before
+    assert _kinds(asker) == ["answer"]
+    assert _kinds(helper) == ["reaction"]
+    assert Notification.objects.get(recipient=helper).data["count"] == 1
+    # A new event is a new notification, or folds into the open batch.
+    discussions.reaction_toggle(actor=asker, post=answer, kind="heart")
+    run_queued_tasks()
+    assert Notification.objects.get(recipient=helper).data["count"] == 2

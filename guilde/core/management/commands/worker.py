@@ -54,19 +54,17 @@ class Command(BaseCommand):
             worker_id=worker_id,
             excluded_queue_names=[],
         )
-        if options["batch"]:
-            worker.run()
-            return
-
-        jobs = discover_periodic_jobs()
-        scheduling = not options["no_scheduler"]
+        # A batch worker beats too (its tasks are not taken for orphans) but schedules nothing.
+        jobs = [] if options["batch"] else discover_periodic_jobs()
+        scheduling = not (options["no_scheduler"] or options["batch"])
         scheduler = Scheduler(worker_id=worker_id, jobs=jobs)
         if scheduling:
             for job in jobs:
                 logger.info("periodic job %s: %s", job.name, job.schedule.describe())
         scheduler.start_thread(scheduling=scheduling)
         logger.info("worker %s started", worker_id)
-        worker.configure_signals()
+        if not options["batch"]:
+            worker.configure_signals()
         try:
             worker.run()
         finally:
