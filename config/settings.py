@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 # numpy's BLAS (the embedder's matrix products) on one thread per process, set before
 # numpy loads: a web process serves requests side by side, and BLAS threads spinning for a
 # busy core made one query's embedding 168 ms instead of 2 (docs/semantic.md).
@@ -148,10 +150,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each thread keeps its connection (CONN_MAX_AGE) and, with it, a 32 MB page cache
     # (SQLite's default is 2 MB, and a new connection starts cold): pages then read hot
     # database pages from the process, not from the operating system (or the disk).
+    # Durability (docs/backup.md): synchronous=NORMAL in WAL mode never corrupts the
+    # database and loses nothing when a process dies; a power cut or an operating-system
+    # crash can lose the transactions of the last moments before it (not yet checkpointed
+    # to disk). FULL syncs the log at every commit: nothing acknowledged is lost, at a cost.
+    _synchronous = env.str("GUILDE_SQLITE_SYNCHRONOUS", default="NORMAL").upper()
+    if _synchronous not in {"NORMAL", "FULL", "EXTRA"}:
+        raise ImproperlyConfigured(
+            f"GUILDE_SQLITE_SYNCHRONOUS is {_synchronous!r}: choose NORMAL, FULL or EXTRA."
+        )
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; "
             "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;"
         ),
     }
@@ -220,6 +231,17 @@ GUILDE_WEBHOOKS_BACKOFF_SECONDS = env.int("GUILDE_WEBHOOKS_BACKOFF_SECONDS", def
 GUILDE_WEBHOOKS_DISABLE_AFTER = env.int("GUILDE_WEBHOOKS_DISABLE_AFTER", default=5)
 GUILDE_WEBHOOKS_TIMEOUT_SECONDS = env.float("GUILDE_WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 GUILDE_WEBHOOKS_LOG_DAYS = env.int("GUILDE_WEBHOOKS_LOG_DAYS", default=30)
+
+# Backups (docs/backup.md) -------------------------------------------------------------------
+
+# The worker backs the instance up on this schedule (cron, instance time) into
+# GUILDE_BACKUP_DIR, then keeps the newest backup of each of the last KEEP_DAILY days and of
+# each of the last KEEP_WEEKLY weeks. GUILDE_BACKUPS=false leaves backups to you.
+GUILDE_BACKUPS = env.bool("GUILDE_BACKUPS", default=True)
+GUILDE_BACKUP_SCHEDULE = env.str("GUILDE_BACKUP_SCHEDULE", default="45 1 * * *")
+GUILDE_BACKUP_DIR = Path(env.str("GUILDE_BACKUP_DIR", default=str(DATA_DIR / "backups")))
+GUILDE_BACKUP_KEEP_DAILY = env.int("GUILDE_BACKUP_KEEP_DAILY", default=7)
+GUILDE_BACKUP_KEEP_WEEKLY = env.int("GUILDE_BACKUP_KEEP_WEEKLY", default=4)
 
 # E-mail ------------------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Workers the tests start would otherwise back the test database up when they start.
+GUILDE_BACKUPS = os.environ.get("GUILDE_BACKUPS", "false").lower() in {"1", "true", "yes", "on"}
 # The webhook tests' receiver listens on 127.0.0.1 (production refuses private targets).
 GUILDE_WEBHOOKS_ALLOW_PRIVATE = True
 WHITENOISE_AUTOREFRESH = True

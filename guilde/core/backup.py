@@ -25,14 +25,16 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +189,85 @@ def backup(path: Path, *, storage: Storage | None = None) -> Summary:
             files=len(members) - 1,
             database_bytes=members[database].stat().st_size,
         )
+
+
+# Scheduled backups and their retention --------------------------------------------------------
+
+SCHEDULED = re.compile(r"^guilde-(\d{8}-\d{6})\.tar\.gz$")
+
+
+def scheduled_name(now: datetime) -> str:
+    """``guilde-YYYYMMDD-HHMMSS.tar.gz`` (UTC): names sort as their times do."""
+    return f"guilde-{now.astimezone(UTC):%Y%m%d-%H%M%S}.tar.gz"
+
+
+def _scheduled(folder: Path) -> list[tuple[datetime, Path]]:
+    found = []
+    for path in folder.iterdir() if folder.is_dir() else []:
+        if matched := SCHEDULED.match(path.name):
+            moment = datetime.strptime(matched[1], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+            found.append((moment, path))
+    return sorted(found, reverse=True)
+
+
+def kept(moments: list[datetime], *, daily: int, weekly: int) -> set[datetime]:
+    """Which backups a retention of ``daily`` days and ``weekly`` weeks keeps: the newest
+    backup of each of the last ``daily`` days that have one, and of each of the last
+    ``weekly`` ISO weeks that have one (restic's ``--keep-daily``/``--keep-weekly``); the
+    newest backup is always kept. Days and weeks are UTC."""
+    newest_first = sorted(moments, reverse=True)
+    keep: set[datetime] = set(newest_first[:1])
+    for count, bucket in (
+        (daily, lambda moment: moment.date()),
+        (weekly, lambda moment: moment.isocalendar()[:2]),
+    ):
+        seen: set[object] = set()
+        for moment in newest_first:
+            key = bucket(moment)
+            if key in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.add(key)
+            keep.add(moment)
+    return keep
+
+
+def prune(folder: Path, *, daily: int, weekly: int, now: datetime | None = None) -> list[Path]:
+    """Delete the scheduled backups in ``folder`` that the retention does not keep, and
+    ``.partial`` files left by a backup that died more than a day ago; returns what went.
+    Files not named as scheduled backups are never touched."""
+    now = now or datetime.now(UTC)
+    backups = _scheduled(folder)
+    keep = kept([moment for moment, _path in backups], daily=daily, weekly=weekly)
+    removed = [path for moment, path in backups if moment not in keep]
+    if folder.is_dir():
+        stale = now.timestamp() - timedelta(days=1).total_seconds()
+        removed += [
+            path for path in folder.glob("guilde-*.tar.gz.partial") if path.stat().st_mtime < stale
+        ]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    summary: Summary
+    seconds: float
+    removed: list[Path]
+
+
+def scheduled_backup(
+    folder: Path, *, daily: int, weekly: int, now: datetime | None = None
+) -> Scheduled:
+    """One backup into ``folder`` under its time-stamped name, then the retention."""
+    now = now or datetime.now(UTC)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    summary = backup(folder / scheduled_name(now))
+    seconds = time.monotonic() - started
+    return Scheduled(summary, seconds, prune(folder, daily=daily, weekly=weekly, now=now))
 
 
 # Restoring ----------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from markdownify import markdownify
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
 from guilde.core import indexing
+from guilde.core.batches import make_room
 from guilde.core.markdown import render
 from guilde.discussions.models import Comment, Post, PostRevision, Thread, ThreadLink, Vote
 from guilde.importers.models import ImportedObject
@@ -255,6 +256,7 @@ class Importer:
         for row in self.progress.wrap(rows(path), name, total):
             batch.append(row)
             if len(batch) >= BATCH:
+                make_room()  # the previous batch committed: let the site write
                 yield batch
                 number += 1
                 if self.after_batch is not None:
@@ -763,6 +765,7 @@ class Importer:
     def _scores(self, ids: list[int]) -> None:
         """Every imported post's score is the sum of its votes (written where it differs)."""
         for start in range(0, len(ids), BATCH):
+            make_room()
             chunk = ids[start : start + BATCH]
             totals = dict(
                 Vote.objects.filter(post_id__in=chunk)

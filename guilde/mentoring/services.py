@@ -8,6 +8,7 @@ a decline and the benchmark alike.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from guilde.accounts.models import User
 from guilde.communities.models import Community, Membership, Tag
+from guilde.core.batches import keyset_batches
 from guilde.core.markdown import render
 from guilde.core.permissions import can, require
 from guilde.mentoring import matching, problem
@@ -683,7 +685,7 @@ def nudge_quiet_relationships(*, now: Any = None) -> int:
     active = Relationship.objects.filter(status=Relationship.Status.ACTIVE).select_related(
         "programme__community", "mentor", "mentee"
     )
-    for relationship in active.iterator(chunk_size=500):
+    for relationship in itertools.chain.from_iterable(keyset_batches(active, size=500)):
         quiet_for = timedelta(weeks=relationship.programme.check_in_weeks)
         last = relationship.last_check_in_at or relationship.started_at
         if last > now - quiet_for:

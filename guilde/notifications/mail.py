@@ -3,6 +3,7 @@ one-click unsubscribe link (RFC 8058) that works without signing in, for its own
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from django.utils.translation import override
 from guilde.accounts.models import User
 from guilde.communities.models import Membership
 from guilde.communities.selectors import with_viewer_membership
+from guilde.core.batches import keyset_batches
 from guilde.core.markdown import plain_text
 from guilde.core.permissions import can
 from guilde.core.zones import known_zones
@@ -291,8 +293,8 @@ def send_digests(now: datetime | None = None) -> int:
         members = (
             User.objects.real().exclude(email="").filter(Q(time_zone__in=zones) | Q(time_zone=""))
         )
-    members = members.order_by("pk")
-    for member in members.iterator():
+    # Members a page at a time: no read stays open while the loop writes (guilde.core.batches).
+    for member in itertools.chain.from_iterable(keyset_batches(members, size=500)):
         preferences = services.settings_for(member)
         for period in _digest_due(member, preferences, now):
             digest = build_digest(member, period=period, now=now)

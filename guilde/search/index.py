@@ -37,6 +37,7 @@ from django.utils import timezone
 from guilde.accounts.models import VISIBLE_FIELDS, MemberSkill, User, Visibility
 from guilde.communities.models import Community, Tag
 from guilde.core import indexing
+from guilde.core.batches import make_room
 from guilde.discussions.models import Post, Thread
 from guilde.events.models import Event
 from guilde.knowledge.models import Article
@@ -554,6 +555,7 @@ def index_community_content(
         ):
             pks = model.objects.filter(community_id=community_id).values_list("pk", flat=True)
             for chunk in _chunks(list(pks.order_by("pk")), size=50):
+                make_room()  # between two transactions: the site's writes get their turn
                 with transaction.atomic():
                     indexer(chunk)
                 if progress:

@@ -10,13 +10,13 @@ document. The worker runs :func:`embed` after the index changes (never a request
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable, Iterable
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from guilde.core.batches import keyset_batches, make_room
 from guilde.discussions.models import Thread
 from guilde.search.models import Audience, Kind, SearchDocument
 from guilde.semantic.embedders import embedder
@@ -158,13 +158,16 @@ def embed_all(
     name = embedder().name
     scope = {} if community_id is None else {"community_id": community_id}
     for kind in EMBEDDED_KINDS:
-        keys = SearchDocument.objects.filter(
+        documents = SearchDocument.objects.filter(
             kind=kind, audience__in=[Audience.COMMUNITY, Audience.DRAFT], **scope
-        ).values_list("object_key", flat=True)
+        )
         if only_stale:
             current = Embedding.objects.filter(kind=kind, model=name).values("object_key")
-            keys = keys.exclude(object_key__in=current)
-        for batch in itertools.batched(keys.order_by("pk").iterator(chunk_size=1000), BATCH):
+            documents = documents.exclude(object_key__in=current)
+        rows = documents.values_list("pk", "object_key")
+        for page in keyset_batches(rows, size=BATCH):  # no read open while embed() writes
+            make_room()
+            batch = tuple(key for _pk, key in page)
             embedded += embed(kind, batch, force=force)
             if progress:
                 progress(len(batch))

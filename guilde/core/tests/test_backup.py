@@ -7,9 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
-import subprocess
 import tarfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,50 +19,8 @@ from django.db import connection
 
 from guilde.accounts.tests.factories import MemberFactory
 from guilde.core import backup
-from guilde.core.testing import ROOT, guilde_command
-
-
-def _environment(data: Path, url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "GUILDE_DATA_DIR": str(data),
-        "DATABASE_URL": url,
-        "PYTHONPATH": str(ROOT),
-    }
-    return env
-
-
-def _run(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        guilde_command(*command), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-
-
-def _postgres(name: str) -> str:
-    """The address of another database on the tests' PostgreSQL server."""
-    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-
-
-def _every_row(url: str) -> dict[str, list[str]]:
-    """Every table's rows, as sorted text (FTS5 tables and their shadow tables included)."""
-    rows: dict[str, list[str]] = {}
-    if url.startswith("sqlite:///"):
-        lite = sqlite3.connect(url.removeprefix("sqlite:///"))
-        names = [n for (n,) in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for name in names:
-            rows[name] = sorted(map(repr, lite.execute(f'SELECT * FROM "{name}"')))  # noqa: S608
-        lite.close()
-        return rows
-    import psycopg
-
-    with psycopg.connect(url) as database:
-        names = [n for (n,) in database.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        )]  # fmt: skip
-        for name in names:
-            rows[name] = sorted(map(repr, database.execute(f'SELECT * FROM "{name}"')))  # noqa: S608
-    return rows
+from guilde.core.testing import guilde_command, running, wait_until
+from guilde.core.tests.instances import environment, every_row, fresh_instance, postgres, run
 
 
 @pytest.fixture
@@ -76,12 +33,12 @@ def two_databases(tmp_path) -> Any:
     import psycopg
 
     names = [f"guilde_backup_{which}_{os.getpid()}" for which in ("source", "target")]
-    admin = psycopg.connect(_postgres("postgres"), autocommit=True)
+    admin = psycopg.connect(postgres("postgres"), autocommit=True)
     for name in names:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield tuple(_postgres(name) for name in names)
+        yield tuple(postgres(name) for name in names)
     finally:
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -91,28 +48,28 @@ def two_databases(tmp_path) -> Any:
 @pytest.mark.django_db
 def test_a_populated_instance_restores_whole_into_an_empty_one(tmp_path, two_databases):
     source_url, target_url = two_databases
-    source = _environment(tmp_path / "source", source_url)
-    target = _environment(tmp_path / "target", target_url)
+    source = environment(tmp_path / "source", source_url)
+    target = environment(tmp_path / "target", target_url)
     for step in (("migrate", "--noinput", "-v0"), ("generate", "--preset", "small")):
-        done = _run(source, *step)
+        done = run(source, *step)
         assert done.returncode == 0, done.stderr[-2000:]
     upload = tmp_path / "source" / "media" / "uploads" / "plan.webp"
     upload.parent.mkdir(parents=True)
     upload.write_bytes(b"RIFF\x00picture bytes")
     archive = tmp_path / "guilde.tar.gz"
-    done = _run(source, "backup", str(archive))
+    done = run(source, "backup", str(archive))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "1 media files" in done.stdout
-    done = _run(target, "restore", str(archive))
+    done = run(target, "restore", str(archive))
     assert done.returncode == 0, done.stderr[-2000:]
-    before, after = _every_row(source_url), _every_row(target_url)
+    before, after = every_row(source_url), every_row(target_url)
     assert sum(len(rows) for rows in before.values()) > 10_000
     assert before.keys() == after.keys()
     for table in before:
         assert before[table] == after[table], table
     restored = tmp_path / "target" / "media" / "uploads" / "plan.webp"
     assert restored.read_bytes() == upload.read_bytes()
-    again = _run(target, "restore", str(archive))  # no longer empty
+    again = run(target, "restore", str(archive))  # no longer empty
     assert again.returncode != 0
     assert "not empty" in again.stderr
 
@@ -140,26 +97,10 @@ def archive(tmp_path_factory) -> Any:
     (a backup of the test database itself would wait on the test's own transaction)."""
     folder = tmp_path_factory.mktemp("archive")
     path = folder / "guilde.tar.gz"
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        import psycopg
-
-        name = f"guilde_backup_archive_{os.getpid()}"
-        url = _postgres(name)
-        admin = psycopg.connect(_postgres("postgres"), autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    else:
-        url, admin, name = f"sqlite:///{folder / 'guilde.sqlite3'}", None, ""
-    env = _environment(folder, url)
-    try:
-        for step in (("migrate", "--noinput", "-v0"), ("backup", str(path))):
-            done = _run(env, *step)
-            assert done.returncode == 0, done.stderr[-2000:]
+    with fresh_instance(folder) as env:
+        done = run(env, "backup", str(path))
+        assert done.returncode == 0, done.stderr[-2000:]
         yield path
-    finally:
-        if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
 
 
 @pytest.mark.django_db
@@ -203,3 +144,88 @@ def test_another_vendor_a_stranger_file_and_a_busy_instance_are_refused(archive,
     MemberFactory.create()
     with pytest.raises(CommandError, match="not empty"):
         call_command("restore", str(archive))
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_retention_keeps_the_newest_backup_of_each_recent_day_and_week():
+    # Two backups a day from Monday 2026-11-02 to Friday 2026-11-27 (ISO weeks 45 to 48).
+    moments = [
+        _at("2026-11-02T01:45") + timedelta(days=day, hours=half * 12)
+        for day in range(26)
+        for half in (0, 1)
+    ]
+    keep = backup.kept(moments, daily=3, weekly=3)
+    assert sorted(keep) == [
+        _at("2026-11-15T13:45"),  # Sunday, the newest of week 46
+        _at("2026-11-22T13:45"),  # Sunday, the newest of week 47
+        _at("2026-11-25T13:45"),  # the newest of each of the last three days...
+        _at("2026-11-26T13:45"),
+        _at("2026-11-27T13:45"),  # ...and of week 48
+    ]
+    assert backup.kept(moments, daily=0, weekly=0) == {_at("2026-11-27T13:45")}
+    assert backup.kept([], daily=7, weekly=4) == set()
+
+
+def test_pruning_removes_only_scheduled_backups_and_old_leftovers(tmp_path):
+    now = _at("2026-11-27T02:00")
+    for days in range(10):
+        (tmp_path / backup.scheduled_name(now - timedelta(days=days))).write_bytes(b"x")
+    mine = tmp_path / "before-the-upgrade.tar.gz"
+    mine.write_bytes(b"kept: not named as a scheduled backup")
+    old_partial = tmp_path / (backup.scheduled_name(now - timedelta(days=3)) + ".partial")
+    new_partial = tmp_path / (backup.scheduled_name(now) + ".partial")
+    for partial, age in ((old_partial, timedelta(days=3)), (new_partial, timedelta(0))):
+        partial.write_bytes(b"half")
+        stamp = (now - age).timestamp()
+        os.utime(partial, (stamp, stamp))
+    removed = backup.prune(tmp_path, daily=2, weekly=2, now=now)
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == sorted(
+        [
+            mine.name,
+            new_partial.name,  # maybe a backup being written now
+            backup.scheduled_name(now),  # today and yesterday
+            backup.scheduled_name(now - timedelta(days=1)),
+            backup.scheduled_name(_at("2026-11-22T02:00")),  # Sunday of the week before
+        ]
+    )
+    assert len(removed) == 8
+
+
+@pytest.mark.django_db
+def test_the_worker_backs_up_on_schedule_and_applies_the_retention(tmp_path):
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    now = datetime.now(UTC)
+    old = [backups / backup.scheduled_name(now - timedelta(days=days)) for days in (1, 2, 3)]
+    for path in old:
+        path.write_bytes(b"an older backup")
+    with fresh_instance(folder) as env:
+        env.update(
+            GUILDE_BACKUPS="true",
+            GUILDE_BACKUP_DIR=str(backups),
+            GUILDE_BACKUP_KEEP_DAILY="2",
+            GUILDE_BACKUP_KEEP_WEEKLY="0",
+            GUILDE_SCHEDULER_TICK="0.2",
+        )
+        worker = guilde_command("worker", "--interval", "0.2")
+        # A worker claims the current period of each job when it starts: the backup runs.
+        with running(worker, env, tmp_path / "worker.log"):
+            assert wait_until(
+                lambda: (
+                    len(list(backups.glob("guilde-*.tar.gz"))) == 2
+                    and not list(backups.glob("*.partial"))
+                ),
+                timeout=120,
+            ), (tmp_path / "worker.log").read_text()[-3000:]
+    newest, previous = sorted(backups.glob("guilde-*.tar.gz"), reverse=True)
+    assert previous == old[0]  # yesterday's stays; the two before it went
+    with tarfile.open(newest, "r:gz") as made:
+        manifest = backup.read_manifest(made)
+        backup.verify(made, manifest)
+    assert "core" in manifest["migrations"]

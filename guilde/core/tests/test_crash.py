@@ -1,0 +1,507 @@
+"""Crash safety (issue 18): ``guilde serve`` and ``guilde worker`` are killed with SIGKILL
+while writes are in flight, while an import is in the middle of its batches, and while tasks
+are running; then restarted. Nothing acknowledged is lost, the database and its search index
+are intact, every task runs, and nobody is told twice.
+
+The instance under test has its own data folder and database (SQLite file, or a PostgreSQL
+database of its own), written by child processes only; the test reads it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import pytest
+import requests
+
+from guilde.core.testing import ROOT, free_port, guilde_command, wait_until
+from guilde.core.tests.instances import fresh_instance, run
+
+pytestmark = pytest.mark.django_db
+
+CLIENTS = 4
+QUESTIONS, ANSWERS_EACH = 1500, 2
+
+
+# The instance's database, read from the test ---------------------------------------------
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite:///")
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        if self.sqlite:
+            lite = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+            try:
+                yield lite
+            finally:
+                lite.close()
+            return
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as database:
+            yield database
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        with self.connect() as database:
+            return list(database.execute(sql, params).fetchall())
+
+    def value(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.rows(sql, params)[0][0]
+
+
+# The clients: a write load that remembers what was acknowledged ---------------------------
+
+
+@dataclass
+class Ledger:
+    """What the clients sent, and what the server acknowledged (2xx)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    posts: dict[int, tuple[int, str]] = field(default_factory=dict)  # id: (thread, body)
+    # (member, post) or (member, event): every value sent, in order, and whether acknowledged.
+    votes: dict[tuple[int, int], list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    rsvps: dict[tuple[int, int], list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    revisions: list[tuple[int, str]] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def acknowledged(self) -> int:
+        with self.lock:
+            return self.statuses["2xx"]
+
+
+def _client(base: str, me: dict[str, Any], ledger: Ledger, stop: threading.Event) -> None:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {me['token']}"
+    rng = random.Random(me["member"])  # noqa: S311 (a load, not a secret)
+    serial = 0
+    while not stop.is_set():
+        serial += 1
+        marker = f"crash-{me['member']}-{serial}"
+        action = rng.choice(["answer", "answer", "vote", "rsvp", "revise"])
+        sent: list[Any] | None = None
+        if action == "answer":
+            thread = rng.choice([me["thread"], *me["answer_in"]])
+            method, url, body = "POST", f"/api/v1/threads/{thread}/posts", {"body": marker}
+        elif action == "vote":
+            post = rng.choice(me["vote_on"])
+            value = rng.choice([-1, 0, 1])
+            method, url, body = "PUT", f"/api/v1/posts/{post}/vote", {"value": value}
+            sent = [value, False]
+            with ledger.lock:
+                ledger.votes[(me["member"], post)].append(sent)
+        elif action == "rsvp":
+            event = rng.choice(me["events"])
+            answer = rng.choice(["in_person", "online", "interested", "not_going"])
+            method, url, body = "PUT", f"/api/v1/events/{event}/rsvp", {"response": answer}
+            sent = [answer, False]
+            with ledger.lock:
+                ledger.rsvps[(me["member"], event)].append(sent)
+        else:
+            article = me["article"]
+            method, url = "PATCH", f"/api/v1/articles/{article}"
+            body = {"title": f"Guide {me['member']}", "body": marker}
+        try:
+            response = session.request(method, base + url, json=body, timeout=30)
+        except requests.RequestException:
+            with ledger.lock:
+                ledger.statuses["no answer"] += 1
+            time.sleep(0.05)  # the server is down: try again soon
+            continue
+        with ledger.lock:
+            if response.status_code >= 300:
+                ledger.statuses[f"{response.status_code} {action}: {response.text[:200]}"] += 1
+                continue
+            ledger.statuses["2xx"] += 1
+            if sent is not None:
+                sent[1] = True
+            if action == "answer":
+                ledger.posts[int(response.json()["id"])] = (thread, marker)
+            elif action == "revise":
+                ledger.revisions.append((article, marker))
+
+
+# The processes ------------------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the web server's workers are in process groups
+    of their own)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children[parent].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _kill(*processes: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL each process and everything it started, all at once."""
+    pids = [pid for p in processes if p is not None for pid in _descendants(p.pid)]
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for process in processes:
+        if process is not None:
+            process.wait(timeout=30)
+
+
+class Instance:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.web: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def _spawn(self, name: str, *command: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}-{self.starts}.log").open("wb")
+        return subprocess.Popen(
+            guilde_command(*command),
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start(self) -> None:
+        self.starts += 1
+        self.web = self._spawn(
+            "web", "serve", "--web-only", "--port", str(self.port), "--workers", "2"
+        )
+        self.worker = self._spawn("worker", "worker", "--interval", "0.1")
+
+        def answers() -> bool:
+            try:
+                return requests.get(self.base + "/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        assert wait_until(answers, timeout=90, interval=0.2), self.log_tail()
+
+    def kill(self, *others: subprocess.Popen[bytes] | None) -> None:
+        _kill(self.web, self.worker, *others)
+        self.web = self.worker = None
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.web, self.worker):
+            if process is not None:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    _kill(process)
+        self.web = self.worker = None
+
+    def log_tail(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}"
+            for log in sorted(self.logs.glob("*.log"))
+        )
+
+
+def _write_dump(folder: Path) -> Path:
+    """A Stack Exchange dump of QUESTIONS questions with ANSWERS_EACH answers each."""
+    folder.mkdir(parents=True)
+    users = "".join(
+        f'<row Id="{n}" CreationDate="2020-01-01T00:00:00.000" DisplayName="Brewer {n}" />'
+        for n in range(1, 51)
+    )
+    posts, votes, number = [], [], 0
+    for q in range(QUESTIONS):
+        number += 1
+        question = number
+        posts.append(
+            f'<row Id="{question}" PostTypeId="1" CreationDate="2020-02-01T10:00:00.000" '
+            f'Score="1" Body={quoteattr(f"<p>Question {q} about yeast and hops</p>")} '
+            f'OwnerUserId="{q % 50 + 1}" Title="Question {q} about brewing" Tags="&lt;hops&gt;" />'
+        )
+        votes.append(
+            f'<row Id="{question}" PostId="{question}" VoteTypeId="2" '
+            'CreationDate="2020-02-02T00:00:00.000" />'
+        )
+        for a in range(ANSWERS_EACH):
+            number += 1
+            posts.append(
+                f'<row Id="{number}" PostTypeId="2" ParentId="{question}" '
+                f'CreationDate="2020-02-01T11:00:00.000" Score="0" '
+                f"Body={quoteattr(f'<p>Answer {a} to question {q}</p>')} "
+                f'OwnerUserId="{(q + a + 1) % 50 + 1}" />'
+            )
+    files = {
+        "Users": f"<users>{users}</users>",
+        "Tags": '<tags><row Id="1" TagName="hops" Count="1" /></tags>',
+        "Posts": "<posts>" + "\n".join(posts) + "</posts>",
+        "PostHistory": "<posthistory></posthistory>",
+        "Comments": "<comments></comments>",
+        "Votes": "<votes>" + "\n".join(votes) + "</votes>",
+        "PostLinks": "<postlinks></postlinks>",
+        "Badges": "<badges></badges>",
+    }
+    for name, text in files.items():
+        (folder / f"{name}.xml").write_text(
+            f'<?xml version="1.0" encoding="utf-8"?>\n{text}\n', encoding="utf-8"
+        )
+    return folder
+
+
+def _queue(database: Database) -> dict[str, int]:
+    return dict(
+        database.rows(
+            "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"
+        )
+    )
+
+
+def _integrity(database: Database) -> None:
+    if database.sqlite:
+        assert database.rows("PRAGMA integrity_check") == [("ok",)]
+        assert database.rows("PRAGMA foreign_key_check") == []
+        tables = [
+            name
+            for (name,) in database.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
+            )
+        ]
+        assert tables
+        with database.connect() as lite:
+            for table in tables:
+                # Raises sqlite3.DatabaseError ("database disk image is malformed") when
+                # the full-text index and its content disagree.
+                check = f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"  # noqa: S608
+                lite.execute(check)  # table names from sqlite_master
+        return
+    with database.connect() as pg:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        indexes = pg.execute(
+            "SELECT c.oid::regclass::text FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE a.amname = 'btree' AND c.relnamespace = 'public'::regnamespace"
+        ).fetchall()
+        assert indexes
+        for (index,) in indexes:
+            pg.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
+
+
+def _settled(history: list[list[Any]], final: Any, initial: Any) -> bool:
+    """Whether ``final`` is what the last acknowledged write left, or a write sent after it
+    whose answer was lost in a crash."""
+    acknowledged = [n for n, (_value, ok) in enumerate(history) if ok]
+    start = acknowledged[-1] if acknowledged else -1
+    allowed = {value for value, _ok in history[start + 1 :]}
+    allowed.add(history[start][0] if start >= 0 else initial)
+    return final in allowed
+
+
+def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    dump = _write_dump(tmp_path / "beer.stackexchange.com")
+    with fresh_instance(tmp_path / "instance") as env:
+        env.update(
+            GUILDE_RATE_LIMITS="bench",
+            GUILDE_NEW_ACCOUNT_DAYS="0",
+            GUILDE_BACKUPS="false",
+            GUILDE_WORKER_HEARTBEAT_SECONDS="0.5",
+            GUILDE_WORKER_STALE_AFTER_SECONDS="3",
+            GUILDE_SCHEDULER_TICK="0.2",
+        )
+        database = Database(env["DATABASE_URL"])
+        made = subprocess.run(
+            [sys.executable, "-m", "guilde.core.tests.crash_world", str(CLIENTS)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert made.returncode == 0, made.stderr[-3000:]
+        world = json.loads(made.stdout.strip().splitlines()[-1])
+        instance = Instance(env, logs)
+        ledger, stop = Ledger(), threading.Event()
+        instance.start()
+        clients = [
+            threading.Thread(target=_client, args=(instance.base, me, ledger, stop), daemon=True)
+            for me in world["clients"]
+        ]
+        for client in clients:
+            client.start()
+        importing: subprocess.Popen[bytes] | None = None
+        kills: list[str] = []
+        try:
+            # 1. Writes in flight: the clients are mid-request when everything dies.
+            goal = ledger.acknowledged() + 40
+            assert wait_until(lambda: ledger.acknowledged() >= goal, timeout=120), (
+                ledger.statuses,
+                instance.log_tail(),
+            )
+            instance.kill()
+            kills.append("writes in flight")
+            # 2. An import in the middle of its batches (with the writes going on).
+            instance.start()
+            importing = instance._spawn("import", "import-stackexchange", str(dump), "--quiet")
+            assert wait_until(
+                lambda: database.value("SELECT COUNT(*) FROM importers_importedobject") > 1000,
+                timeout=300,
+                interval=0.05,
+            ), instance.log_tail()
+            assert importing.poll() is None, "the import finished before it could be killed"
+            instance.kill(importing)
+            kills.append("import in the middle")
+            # 3. Tasks running in the worker (the writes' notifications and indexing, and
+            # the half import's): the worker dies in the middle of one.
+            instance.start()
+            assert wait_until(
+                lambda: _queue(database).get("RUNNING", 0) > 0, timeout=120, interval=0.02
+            ), (_queue(database), instance.log_tail())
+            instance.kill()
+            kills.append("tasks running")
+            # Back up; the import, run again, resumes; the writes go on a little.
+            instance.start()
+            resumed = run(env, "import-stackexchange", str(dump), "--quiet")
+            assert resumed.returncode == 0, resumed.stderr[-3000:]
+            goal = ledger.acknowledged() + 20
+            assert wait_until(lambda: ledger.acknowledged() >= goal, timeout=120)
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(timeout=60)
+        # Every task runs, once the dead workers' heartbeats are stale.
+        drained = wait_until(
+            lambda: (
+                set(_queue(database)) <= {"SUCCESSFUL", "FAILED"}
+                and database.value(
+                    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'READY'"
+                )
+                == 0
+            ),
+            timeout=240,
+            interval=0.5,
+        )
+        instance.stop()
+        assert drained, (_queue(database), instance.log_tail())
+        assert len(kills) == 3
+
+        _integrity(database)
+        # No request failed otherwise than by meeting a dead server.
+        assert set(ledger.statuses) <= {"2xx", "no answer"}, ledger.statuses
+        # Every acknowledged answer is there, as written, and searchable.
+        assert len(ledger.posts) > 50
+        ids = list(ledger.posts)
+        marks = ",".join("?" * len(ids))
+        found = dict(
+            database.rows(
+                f"SELECT id, body FROM discussions_post WHERE id IN ({marks})",  # noqa: S608
+                tuple(ids),
+            )
+        )
+        assert found == {pk: body for pk, (_thread, body) in ledger.posts.items()}
+        indexed = {
+            int(key)
+            for (key,) in database.rows(
+                "SELECT object_key FROM search_searchdocument WHERE kind = 'post'"
+            )
+        }
+        assert set(ids) <= indexed
+        # Every acknowledged revision, and each vote and answer to an event as last
+        # acknowledged (or as sent after it, when the answer was lost with the server).
+        revised = set(database.rows("SELECT article_id, body FROM knowledge_articlerevision"))
+        assert set(ledger.revisions) <= revised
+        votes = {
+            (member, post): value
+            for member, post, value in database.rows(
+                "SELECT member_id, post_id, value FROM discussions_vote"
+            )
+        }
+        for key, history in ledger.votes.items():
+            assert _settled(history, votes.get(key, 0), 0), (key, history, votes.get(key))
+        rsvps = {
+            (member, event): response
+            for member, event, response in database.rows(
+                "SELECT member_id, event_id, response FROM events_registration"
+            )
+        }
+        for key, history in ledger.rsvps.items():
+            assert _settled(history, rsvps.get(key), None), (key, history, rsvps.get(key))
+        # Scores are the sum of their votes (written in the vote's transaction).
+        assert (
+            database.rows(
+                "SELECT p.id FROM discussions_post p LEFT JOIN discussions_vote v"
+                " ON v.post_id = p.id GROUP BY p.id, p.score"
+                " HAVING p.score <> COALESCE(SUM(v.value), 0)"
+            )
+            == []
+        )
+        # No task lost: each acknowledged answer to someone else's question told its asker,
+        # once; and nobody was told twice about anything.
+        askers = {c["thread"]: c["member"] for c in world["clients"]}
+        told = Counter(
+            database.rows(
+                "SELECT recipient_id, post_id FROM notifications_notification WHERE kind = 'answer'"
+            )
+        )
+        for pk, (thread, _body) in ledger.posts.items():
+            author = int(_body.split("-")[1])
+            if askers[thread] != author:
+                assert told[(askers[thread], pk)] == 1, (pk, thread)
+        assert (
+            database.rows(
+                "SELECT recipient_id, kind, post_id FROM notifications_notification"
+                " WHERE post_id IS NOT NULL AND batch_key = ''"
+                " GROUP BY recipient_id, kind, post_id HAVING COUNT(*) > 1"
+            )
+            == []
+        )
+        assert _queue(database).get("FAILED", 0) == 0, database.rows(
+            "SELECT task_path, exception_class_path FROM django_tasks_database_dbtaskresult"
+            " WHERE status = 'FAILED'"
+        )
+        # The import killed in the middle and run again: each question and answer once.
+        community = database.value(
+            "SELECT id FROM communities_community WHERE slug <> ?", (world["community"],)
+        )
+        assert (
+            database.value(
+                "SELECT COUNT(*) FROM discussions_thread WHERE community_id = ?", (community,)
+            )
+            == QUESTIONS
+        )
+        assert database.value(
+            "SELECT COUNT(*) FROM discussions_post p JOIN discussions_thread t"
+            " ON t.id = p.thread_id WHERE t.community_id = ?",
+            (community,),
+        ) == QUESTIONS * (1 + ANSWERS_EACH)
