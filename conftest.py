@@ -41,6 +41,16 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A member's language, activated by a request of the test client (the thread's, as
+    in a server's thread until its next request), never reaches the next test."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 def _browser_unavailable() -> str | None:
     if chromium_path() is None:
         return "Debian's chromium is not installed (apt-get install -y chromium)"

@@ -24,6 +24,7 @@ BENCHMARKS = (
     ("events", [sys.executable, "bench/events.py"]),
     ("matching", [sys.executable, "bench/matching.py"]),
     ("analytics", [sys.executable, "bench/analytics.py"]),
+    ("backup", [sys.executable, "bench/backup.py"]),
     ("throughput", [sys.executable, "-m", "bench.throughput"]),
     ("community_archive", [sys.executable, "-m", "bench.community_archive"]),
     ("import_stackexchange", [sys.executable, "bench/import_stackexchange.py"]),

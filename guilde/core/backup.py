@@ -32,7 +32,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -217,10 +217,11 @@ def kept(moments: list[datetime], *, daily: int, weekly: int) -> set[datetime]:
     newest backup is always kept. Days and weeks are UTC."""
     newest_first = sorted(moments, reverse=True)
     keep: set[datetime] = set(newest_first[:1])
-    for count, bucket in (
+    buckets: list[tuple[int, Callable[[datetime], object]]] = [
         (daily, lambda moment: moment.date()),
-        (weekly, lambda moment: moment.isocalendar()[:2]),
-    ):
+        (weekly, lambda moment: tuple(moment.isocalendar())[:2]),
+    ]
+    for count, bucket in buckets:
         seen: set[object] = set()
         for moment in newest_first:
             key = bucket(moment)

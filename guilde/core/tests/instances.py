@@ -58,25 +58,33 @@ def every_row(url: str) -> dict[str, list[str]]:
 
 
 @contextmanager
-def fresh_instance(folder: Path) -> Iterator[dict[str, str]]:
-    """A migrated, empty instance of the tests' vendor in ``folder`` (its own database),
-    as the environment of its ``guilde`` commands."""
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        import psycopg
+def own_database(folder: Path) -> Iterator[str]:
+    """The address of a database of the tests' vendor for an instance in ``folder``: a
+    SQLite file in it, or a PostgreSQL database made for it (dropped afterwards)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        yield f"sqlite:///{folder / 'guilde.sqlite3'}"
+        return
+    import psycopg
 
-        name = f"guilde_backup_{folder.name}_{os.getpid()}"
-        url = postgres(name)
-        admin = psycopg.connect(postgres("postgres"), autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    else:
-        url, admin, name = f"sqlite:///{folder / 'guilde.sqlite3'}", None, ""
-    env = environment(folder, url)
+    name = f"guilde_{folder.name}_{os.getpid()}".lower().replace("-", "_")
+    admin = psycopg.connect(postgres("postgres"), autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        done = run(env, "migrate", "--noinput", "-v0")
-        assert done.returncode == 0, done.stderr[-2000:]
-        yield env
+        yield postgres(name)
     finally:
-        if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@contextmanager
+def fresh_instance(folder: Path, *, migrate: bool = True) -> Iterator[dict[str, str]]:
+    """An empty instance of the tests' vendor in ``folder`` (its own database), migrated
+    unless told not to, as the environment of its ``guilde`` commands."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with own_database(folder) as url:
+        env = environment(folder, url)
+        if migrate:
+            done = run(env, "migrate", "--noinput", "-v0")
+            assert done.returncode == 0, done.stderr[-2000:]
+        yield env

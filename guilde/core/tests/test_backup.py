@@ -15,34 +15,24 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from guilde.accounts.tests.factories import MemberFactory
 from guilde.core import backup
 from guilde.core.testing import guilde_command, running, wait_until
-from guilde.core.tests.instances import environment, every_row, fresh_instance, postgres, run
+from guilde.core.tests.instances import (
+    environment,
+    every_row,
+    fresh_instance,
+    own_database,
+    run,
+)
 
 
 @pytest.fixture
 def two_databases(tmp_path) -> Any:
     """A source and a target database of the tests' own vendor, outside the test database."""
-    if connection.vendor == "sqlite":
-        yield (f"sqlite:///{tmp_path / 'source' / 'guilde.sqlite3'}",
-               f"sqlite:///{tmp_path / 'target' / 'guilde.sqlite3'}")  # fmt: skip
-        return
-    import psycopg
-
-    names = [f"guilde_backup_{which}_{os.getpid()}" for which in ("source", "target")]
-    admin = psycopg.connect(postgres("postgres"), autocommit=True)
-    for name in names:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield tuple(postgres(name) for name in names)
-    finally:
-        for name in names:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with own_database(tmp_path / "source") as source, own_database(tmp_path / "target") as target:
+        yield source, target
 
 
 @pytest.mark.django_db

@@ -17,10 +17,10 @@ def test_batches_cover_every_row_once_in_key_order_whatever_the_shape():
         made[3:6],
         made[6:7],
     ]
-    pages = list(keyset_batches(members.values_list("pk", "username"), size=7))
-    assert [[pk for pk, _name in page] for page in pages] == [made]
-    pages = list(keyset_batches(members.values("pk"), size=4))
-    assert [row["pk"] for page in pages for row in page] == made
+    tuples = list(keyset_batches(members.values_list("pk", "username"), size=7))
+    assert [[pk for pk, _name in page] for page in tuples] == [made]
+    dicts = list(keyset_batches(members.values("pk"), size=4))
+    assert [row["pk"] for page in dicts for row in page] == made
     assert list(keyset_batches(User.objects.none())) == []
 
 

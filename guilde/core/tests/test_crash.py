@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -30,7 +31,7 @@ import pytest
 import requests
 
 from guilde.core.testing import ROOT, free_port, guilde_command, wait_until
-from guilde.core.tests.instances import fresh_instance, run
+from guilde.core.tests.instances import every_row, fresh_instance, own_database, run
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,7 @@ def _client(base: str, me: dict[str, Any], ledger: Ledger, stop: threading.Event
         marker = f"crash-{me['member']}-{serial}"
         action = rng.choice(["answer", "answer", "vote", "rsvp", "revise"])
         sent: list[Any] | None = None
+        body: dict[str, Any]
         if action == "answer":
             thread = rng.choice([me["thread"], *me["answer_in"]])
             method, url, body = "POST", f"/api/v1/threads/{thread}/posts", {"body": marker}
@@ -327,39 +329,54 @@ def _settled(history: list[list[Any]], final: Any, initial: Any) -> bool:
     return final in allowed
 
 
+LOAD_SETTINGS = {
+    "GUILDE_RATE_LIMITS": "bench",
+    "GUILDE_NEW_ACCOUNT_DAYS": "0",
+    "GUILDE_BACKUPS": "false",
+    "GUILDE_WORKER_HEARTBEAT_SECONDS": "0.5",
+    "GUILDE_WORKER_STALE_AFTER_SECONDS": "3",
+    "GUILDE_SCHEDULER_TICK": "0.2",
+}
+
+
+def _seed(env: dict[str, str]) -> dict[str, Any]:
+    made = subprocess.run(
+        [sys.executable, "-m", "guilde.core.tests.crash_world", str(CLIENTS)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr[-3000:]
+    world: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
+    return world
+
+
+def _start_clients(
+    instance: Instance, world: dict[str, Any], ledger: Ledger, stop: threading.Event
+) -> list[threading.Thread]:
+    clients = [
+        threading.Thread(target=_client, args=(instance.base, me, ledger, stop), daemon=True)
+        for me in world["clients"]
+    ]
+    for client in clients:
+        client.start()
+    return clients
+
+
 def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     dump = _write_dump(tmp_path / "beer.stackexchange.com")
     with fresh_instance(tmp_path / "instance") as env:
-        env.update(
-            GUILDE_RATE_LIMITS="bench",
-            GUILDE_NEW_ACCOUNT_DAYS="0",
-            GUILDE_BACKUPS="false",
-            GUILDE_WORKER_HEARTBEAT_SECONDS="0.5",
-            GUILDE_WORKER_STALE_AFTER_SECONDS="3",
-            GUILDE_SCHEDULER_TICK="0.2",
-        )
+        env.update(LOAD_SETTINGS)
         database = Database(env["DATABASE_URL"])
-        made = subprocess.run(
-            [sys.executable, "-m", "guilde.core.tests.crash_world", str(CLIENTS)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert made.returncode == 0, made.stderr[-3000:]
-        world = json.loads(made.stdout.strip().splitlines()[-1])
+        world = _seed(env)
         instance = Instance(env, logs)
         ledger, stop = Ledger(), threading.Event()
         instance.start()
-        clients = [
-            threading.Thread(target=_client, args=(instance.base, me, ledger, stop), daemon=True)
-            for me in world["clients"]
-        ]
-        for client in clients:
-            client.start()
+        clients = _start_clients(instance, world, ledger, stop)
         importing: subprocess.Popen[bytes] | None = None
         kills: list[str] = []
         try:
@@ -505,3 +522,84 @@ def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> N
             " ON t.id = p.thread_id WHERE t.community_id = ?",
             (community,),
         ) == QUESTIONS * (1 + ANSWERS_EACH)
+
+
+def test_a_backup_made_during_writes_restores_whole(tmp_path: Path) -> None:
+    """The restore drill: back a populated instance up while clients write to it, restore
+    into an empty instance, compare every table and every file."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    archive = tmp_path / "drill.tar.gz"
+    with fresh_instance(tmp_path / "source") as env:
+        env.update(LOAD_SETTINGS)
+        world = _seed(env)
+        files = {
+            "uploads/2026/11/plan.webp": b"RIFF\x00\x00picture",
+            "avatars/writer0.png": bytes(range(256)) * 8,
+            "logos/crash.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        }
+        for name, data in files.items():
+            path = tmp_path / "source" / "media" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        instance = Instance(env, logs)
+        ledger, stop = Ledger(), threading.Event()
+        instance.start()
+        clients = _start_clients(instance, world, ledger, stop)
+        try:
+            assert wait_until(lambda: ledger.acknowledged() >= 30, timeout=120), ledger.statuses
+            with ledger.lock:
+                before = dict(ledger.posts)
+            started = ledger.acknowledged()
+            done = run(env, "backup", str(archive))
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert ledger.acknowledged() > started + 5  # the clients wrote all along
+            goal = ledger.acknowledged() + 10
+            assert wait_until(lambda: ledger.acknowledged() >= goal, timeout=60)
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(timeout=60)
+            instance.stop()
+        assert set(ledger.statuses) <= {"2xx"}, ledger.statuses
+    with fresh_instance(tmp_path / "target", migrate=False) as target:
+        done = run(target, "restore", str(archive))
+        assert done.returncode == 0, done.stderr[-3000:]
+        restored = Database(target["DATABASE_URL"])
+        _integrity(restored)
+        # A consistent snapshot: every answer acknowledged before the backup began is in
+        # it, scores agree with votes, and (below) it is the archive's database, whole.
+        ids = ",".join(str(pk) for pk in before)
+        assert set(restored.rows(f"SELECT id, body FROM discussions_post WHERE id IN ({ids})")) == {  # noqa: S608
+            (pk, body) for pk, (_thread, body) in before.items()
+        }
+        assert (
+            restored.rows(
+                "SELECT p.id FROM discussions_post p LEFT JOIN discussions_vote v"
+                " ON v.post_id = p.id GROUP BY p.id, p.score"
+                " HAVING p.score <> COALESCE(SUM(v.value), 0)"
+            )
+            == []
+        )
+        with tarfile.open(archive, "r:gz") as made:
+            manifest = json.loads(made.extractfile("manifest.json").read())  # type: ignore[union-attr]
+            made.extractall(tmp_path / "archive", filter="data")
+        with own_database(tmp_path / "archive") as copy:
+            if restored.sqlite:
+                copy = f"sqlite:///{tmp_path / 'archive' / 'database.sqlite3'}"
+            else:
+                subprocess.run(  # the dump, put back by pg_restore alone, as the reference
+                    ["pg_restore", "--no-owner", "--no-privileges", "--dbname", copy,
+                     str(tmp_path / "archive" / "database.pgdump")],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+            expected, actual = every_row(copy), every_row(target["DATABASE_URL"])
+        assert expected.keys() == actual.keys()
+        for table in expected:
+            assert expected[table] == actual[table], table
+        assert sum(len(rows) for rows in actual.values()) > 1000
+        for name, data in files.items():
+            assert (tmp_path / "target" / "media" / name).read_bytes() == data
+        assert {n for n in manifest["files"] if n.startswith("media/")} == {
+            f"media/{name}" for name in files
+        }
