@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+from guilde.core.logs import logging_config
 
 # numpy's BLAS (the embedder's matrix products) on one thread per process, set before
 # numpy loads: a web process serves requests side by side, and BLAS threads spinning for a
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "guilde.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "guilde.core.middleware.RetryAfterMiddleware",
     "guilde.api.middleware.ProblemDetailsMiddleware",
@@ -168,6 +172,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Several processes on PostgreSQL (docs/deployment.md): GUILDE_DB_POOL_SIZE > 0 gives each
+    # process a pool of that many connections (psycopg_pool, Django's "pool" option) instead
+    # of one persistent connection per thread. Behind PgBouncer in transaction mode, set
+    # GUILDE_PGBOUNCER=true: no server-side cursors (they do not survive between transactions).
+    if pool_size := env.int("GUILDE_DB_POOL_SIZE", default=0):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, pool_size),
+            "max_size": pool_size,
+            "timeout": env.float("GUILDE_DB_POOL_TIMEOUT", default=10.0),
+        }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "GUILDE_PGBOUNCER", default=False
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -309,8 +328,32 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "build" / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+# Media files: the data folder by default; GUILDE_MEDIA_STORAGE=s3 for S3-compatible storage
+# shared by several machines (pip install 'guilde[s3]', docs/deployment.md). The bucket stays
+# private: Guilde reads each file through the storage API and serves it after checking who
+# may see it. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3.
+GUILDE_MEDIA_STORAGE = env.str("GUILDE_MEDIA_STORAGE", default="filesystem")
+if GUILDE_MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("GUILDE_S3_BUCKET"),
+            "endpoint_url": env.str("GUILDE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("GUILDE_S3_REGION", default="") or None,
+            "location": env.str("GUILDE_S3_PREFIX", default=""),
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # any URL the storage makes is signed, never public
+            "file_overwrite": False,
+        },
+    }
+elif GUILDE_MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(
+        f"GUILDE_MEDIA_STORAGE is {GUILDE_MEDIA_STORAGE!r}: choose filesystem or s3."
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": env.str(
             "GUILDE_STATICFILES_STORAGE",
@@ -445,14 +488,9 @@ NINJA_NUM_PROXIES = env.int("GUILDE_NUM_PROXIES", default=0)
 
 # Logging ------------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django": {"level": "INFO"},
-        "django_tasks_db": {"level": "INFO"},
-    },
-}
+# Text lines in development; GUILDE_LOG_FORMAT=json for one JSON object per line, each with
+# the id of its request (guilde/core/logs.py, docs/deployment.md).
+LOGGING = logging_config(
+    log_format=env.str("GUILDE_LOG_FORMAT", default="text"),
+    level=env.str("LOG_LEVEL", default="INFO"),
+)

@@ -1,7 +1,7 @@
 """The world the crash test writes into, made in the instance under test by a process of its
 own: ``python -m guilde.core.tests.crash_world CLIENTS``. Prints JSON: for each client, a
 write token and the objects it writes to (its thread, posts of others to vote on, events to
-answer, its own article)."""
+answer, its own article); and the write token of a member of no community ("outsider")."""
 
 from __future__ import annotations
 
@@ -73,7 +73,12 @@ def main() -> None:
                 "article": articles[n].pk,
             }
         )
-    print(json.dumps({"community": community.slug, "clients": world}))  # noqa: T201
+    outsider = MemberFactory.create(username="outsider")
+    _token, outsider_token = accounts.token_create(
+        actor=outsider, member=outsider, name="crash test", scope="write"
+    )
+    document = {"community": community.slug, "clients": world, "outsider": outsider_token}
+    print(json.dumps(document))  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
-"""A URL configuration for tests: the project's routes plus a view that sends a mail."""
+"""A URL configuration for tests: the project's routes plus a view that sends a mail
+and one that writes a log record."""
 
 from __future__ import annotations
+
+import logging
 
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
@@ -14,4 +17,13 @@ def send_a_mail(request: HttpRequest) -> HttpResponse:
     return HttpResponse("sent")
 
 
-urlpatterns = [path("test/send-mail/", send_a_mail), *project_urlpatterns]
+def log_something(request: HttpRequest) -> HttpResponse:
+    logging.getLogger("guilde.tests").info("written during a request")
+    return HttpResponse("logged")
+
+
+urlpatterns = [
+    path("test/send-mail/", send_a_mail),
+    path("test/log-something/", log_something),
+    *project_urlpatterns,
+]

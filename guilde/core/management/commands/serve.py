@@ -74,7 +74,8 @@ class Command(BaseCommand):
                 "--blocking-threads",
                 str(options["threads"]),
                 "--no-ws",
-                "--access-log",
+                # No access log of Granian's: Guilde writes one line per request, with its
+                # id (RequestIdMiddleware), in the format GUILDE_LOG_FORMAT chooses.
                 "config.wsgi:application",
             ]
         if not options["web_only"]:
