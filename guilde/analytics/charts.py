@@ -702,8 +702,9 @@ def _svg(*, kind: str, cid: str, title: str, description: str) -> ET.Element:
 
 def _render(root: ET.Element) -> SafeString:
     markup = ET.tostring(root, encoding="unicode")
-    # Safe: ElementTree built every element and escaped every text and attribute value
-    # (titles, names, labels); nothing from the caller is concatenated as markup.
+    # Nothing from the caller is concatenated as markup: titles, names and labels are texts
+    # and attribute values of the tree.
+    # safe: serialised by ElementTree, which escapes every text and attribute value.
     return mark_safe(markup)  # noqa: S308
 
 

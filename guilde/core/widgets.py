@@ -31,6 +31,7 @@ class PlainSelect(forms.Select):
             f"{' selected' if str(key) == chosen else ''}>{escape(str(label))}</option>"
             for key, label in self.choices
         )
+        # safe: flatatt escapes the attributes, html.escape every option's value and label.
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - escaped
 
 
@@ -65,6 +66,8 @@ class ZoneSelect(forms.Select):
             options = (
                 f'<option value=""{selected}>{escape(str(self.empty_label))}</option>{options}'
             )
+        # The chosen zone is marked only when it is a known one (so: escaped in the options).
+        # safe: flatatt escapes the attributes, html.escape the zones and the empty label.
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - escaped
 
 

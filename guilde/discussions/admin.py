@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from guilde.core.admin import RenderedTextAdmin
 from guilde.discussions.models import Category, Post, Thread
 
 
@@ -39,7 +40,6 @@ class ThreadAdmin(admin.ModelAdmin[Thread]):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin[Post]):
+class PostAdmin(RenderedTextAdmin[Post]):
     list_display = ("__str__", "author", "created_at", "deleted_at", "hidden_at")
     raw_id_fields = ("thread", "author", "reply_to", "hidden_by")
-    readonly_fields = ("body_html",)

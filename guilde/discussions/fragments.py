@@ -128,7 +128,8 @@ def attach(
             )
             html = without_token(rendered)
             fresh[key] = html
-        # Our own template's output, kept as text: safe to show as it is.
+        # Kept as text; the CSRF token put back is Django's own (letters and digits).
+        # safe: our own template's output (autoescaped; bodies sanitised by nh3 when saved).
         view.fragment = mark_safe(with_token(html, token) if token else html)  # noqa: S308
     if fresh:
         cache.set_many(fresh, timeout=TIMEOUT)
@@ -179,6 +180,7 @@ def attach_rows(rows: list[ThreadRow], *, community: Community) -> None:
                 "discussions/_thread_row.html", {"row": row, "community": community}
             )
             fresh[key] = html
+        # safe: our own template's output (autoescaped), kept as text.
         row.fragment = mark_safe(html)  # noqa: S308  (our own template's output)
     if fresh:
         cache.set_many(fresh, timeout=TIMEOUT)

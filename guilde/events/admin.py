@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from guilde.core.admin import RenderedTextAdmin
 from guilde.events.models import Event, Registration
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin[Event]):
+class EventAdmin(RenderedTextAdmin[Event]):
     list_display = ("title", "community", "kind", "format", "start", "time_zone", "status")
     list_filter = ("status", "kind", "format")
     search_fields = ("title",)

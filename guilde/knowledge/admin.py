@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from guilde.core.admin import RenderedTextAdmin
 from guilde.knowledge.models import Article, LearningPath
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin[Article]):
+class ArticleAdmin(RenderedTextAdmin[Article]):
     list_display = ("title", "community", "kind", "status", "updated_at")
     list_filter = ("status", "kind")
     search_fields = ("title",)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from guilde.core.admin import RenderedTextAdmin
 from guilde.mentoring.models import Application, Programme
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin[Programme]):
+class ProgrammeAdmin(RenderedTextAdmin[Programme]):
     list_display = ("name", "community", "status", "starts_on", "ends_on")
     list_filter = ("status",)
     search_fields = ("name",)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from guilde.core.admin import RenderedTextAdmin
 from guilde.onboarding.models import Buddy, Onboarding
 
 
 @admin.register(Onboarding)
-class OnboardingAdmin(admin.ModelAdmin[Onboarding]):
+class OnboardingAdmin(RenderedTextAdmin[Onboarding]):
     list_display = ("community", "buddies", "updated_at")
     raw_id_fields = ("community", "starter_path", "introductions", "updated_by")
 

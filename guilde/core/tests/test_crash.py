@@ -168,13 +168,13 @@ def _descendants(pid: int) -> list[int]:
 
 def _kill(*processes: subprocess.Popen[bytes] | None) -> None:
     """SIGKILL each process and everything it started, all at once."""
-    pids = [pid for p in processes if p is not None for pid in _descendants(p.pid)]
+    running = [p for p in processes if p is not None and p.poll() is None]
+    pids = [pid for p in running for pid in _descendants(p.pid)]
     for pid in pids:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    for process in processes:
-        if process is not None:
-            process.wait(timeout=30)
+    for process in running:
+        process.wait(timeout=30)
 
 
 class Instance:
@@ -413,23 +413,29 @@ def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> N
             assert resumed.returncode == 0, resumed.stderr[-3000:]
             goal = ledger.acknowledged() + 20
             assert wait_until(lambda: ledger.acknowledged() >= goal, timeout=120)
+        except BaseException:
+            instance.kill(importing)  # leave no process behind a failure
+            raise
         finally:
             stop.set()
             for client in clients:
                 client.join(timeout=60)
         # Every task runs, once the dead workers' heartbeats are stale.
-        drained = wait_until(
-            lambda: (
-                set(_queue(database)) <= {"SUCCESSFUL", "FAILED"}
-                and database.value(
-                    "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'READY'"
-                )
-                == 0
-            ),
-            timeout=240,
-            interval=0.5,
-        )
-        instance.stop()
+        try:
+            drained = wait_until(
+                lambda: (
+                    set(_queue(database)) <= {"SUCCESSFUL", "FAILED"}
+                    and database.value(
+                        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
+                        " WHERE status = 'READY'"
+                    )
+                    == 0
+                ),
+                timeout=240,
+                interval=0.5,
+            )
+        finally:
+            instance.stop()
         assert drained, (_queue(database), instance.log_tail())
         assert len(kills) == 3
 
