@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import DATA, ensure_data
+from bench.pages import DATA, copy_data_set, ensure_data
 from bench.report import emit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,16 +94,7 @@ def during_writes(scratch: Path) -> dict[str, Any]:
     django.setup()
     from guilde.core.tests.test_crash import LOAD_SETTINGS, Instance, Ledger, _seed, _start_clients
 
-    shutil.rmtree(copy, ignore_errors=True)
-    copy.mkdir(parents=True)
-    shutil.copy(DATA / "secret_key", copy / "secret_key")
-    source, target = (
-        sqlite3.connect(DATA / "guilde.sqlite3"),
-        sqlite3.connect(copy / "guilde.sqlite3"),
-    )
-    source.backup(target)
-    source.close()
-    target.close()
+    copy_data_set(copy)
     env = {**_environment(copy), **LOAD_SETTINGS}
     logs = scratch / "logs"
     logs.mkdir()

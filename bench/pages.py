@@ -41,6 +41,24 @@ def ensure_data() -> None:
     subprocess.run([guilde, "generate", "--preset", "bench-1m"], env=env, check=True)
 
 
+def copy_data_set(folder: Path) -> None:
+    """A writable copy of the canonical data set in ``folder`` (emptied first), made with
+    SQLite's backup API (a few seconds): benchmarks that write leave the set as generated."""
+    import shutil
+    import sqlite3
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(DATA / "secret_key", folder / "secret_key")
+    source = sqlite3.connect(DATA / "guilde.sqlite3")
+    target = sqlite3.connect(folder / "guilde.sqlite3")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 def open_data_set() -> None:
     """The canonical data set (made when missing), migrated to this code, with Django set
     up on it under production settings: what every benchmark of pages starts from."""

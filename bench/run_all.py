@@ -31,6 +31,7 @@ BENCHMARKS = (
     ("bell", [sys.executable, "-m", "bench.bell"]),
     ("webserver", [sys.executable, "bench/webserver.py"]),
     ("signups", [sys.executable, "bench/signups.py", "--count", "200"]),
+    ("load", [sys.executable, "bench/load.py", "--deployment", "embedded"]),
 )
 
 

@@ -603,7 +603,8 @@ def test_a_backup_made_during_writes_restores_whole(tmp_path: Path) -> None:
         assert expected.keys() == actual.keys()
         for table in expected:
             assert expected[table] == actual[table], table
-        assert sum(len(rows) for rows in actual.values()) > 1000
+        assert len(actual) > 50  # every table of the schema
+        assert len(actual["discussions_post"]) >= len(before) + CLIENTS  # with the openings
         for name, data in files.items():
             assert (tmp_path / "target" / "media" / name).read_bytes() == data
         assert {n for n in manifest["files"] if n.startswith("media/")} == {
