@@ -228,8 +228,16 @@ def thread_create(
 
 
 def _locked_thread(thread: Thread) -> Thread:
-    """The thread row, locked for the transaction (positions are handed out one by one)."""
-    return Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    """The thread row, locked for the transaction (positions are handed out one by one).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: rows that refer to the thread (a search document the
+    worker writes, a post) take a KEY SHARE lock on it when inserted, which FOR UPDATE
+    blocks. The worker, holding the thread's documents and waiting for that lock, and this
+    transaction, holding the thread and waiting to replace the same documents, deadlocked on
+    PostgreSQL (the crash test saw it). Every row lock in Guilde is taken this way."""
+    return (
+        Thread.objects.select_for_update(no_key=True).select_related("community").get(pk=thread.pk)
+    )
 
 
 @transaction.atomic

@@ -226,7 +226,9 @@ def event_create(*, actor: User, community: Community, data: EventInput) -> Even
 
 def _locked(event: Event) -> Event:
     locked = (
-        Event.objects.select_for_update(of=("self",)).select_related("community").get(pk=event.pk)
+        Event.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("community")
+        .get(pk=event.pk)
     )
     return locked
 

@@ -73,7 +73,11 @@ def _attach(article: Article, rendered: Rendered) -> None:
 
 
 def _locked(article: Article) -> Article:
-    return Article.objects.select_for_update().select_related("community").get(pk=article.pk)
+    return (
+        Article.objects.select_for_update(no_key=True)
+        .select_related("community")
+        .get(pk=article.pk)
+    )
 
 
 def _new_revision(

@@ -134,7 +134,9 @@ def programme_move(*, actor: User, programme: Programme, status: str) -> Program
     finishes its relationships). Publishing is :func:`programme_publish`."""
     require(actor, "manage", programme)
     current = (
-        Programme.objects.select_for_update().values_list("status", flat=True).get(pk=programme.pk)
+        Programme.objects.select_for_update(no_key=True)
+        .values_list("status", flat=True)
+        .get(pk=programme.pk)
     )
     if status not in MOVES.get(Programme.Status(current), set()):
         raise MentoringError(_("The programme cannot go from this step to that one."))
@@ -275,7 +277,9 @@ def matching_run(*, actor: User | None, programme: Programme) -> MatchingOutcome
         raise MentoringError(_("Close the applications before matching."))
     started = time.perf_counter()
     with transaction.atomic():
-        Programme.objects.select_for_update().filter(pk=programme.pk).first()  # one run at a time
+        Programme.objects.select_for_update(no_key=True).filter(
+            pk=programme.pk
+        ).first()  # one run at a time
         mentees, mentors = problem.active_applications(programme)
         built = problem.build(programme, mentees, mentors)
         task = matching.Problem(
@@ -433,7 +437,9 @@ def programme_publish(*, actor: User, programme: Programme) -> int:
     """Publish the proposed pairs: each side is asked to accept or decline."""
     require(actor, "manage", programme)
     programme.status = (
-        Programme.objects.select_for_update().values_list("status", flat=True).get(pk=programme.pk)
+        Programme.objects.select_for_update(no_key=True)
+        .values_list("status", flat=True)
+        .get(pk=programme.pk)
     )
     if programme.status not in (Programme.Status.MATCHING, Programme.Status.RUNNING):
         raise MentoringError(_("Close the applications and run the matching first."))
@@ -463,7 +469,7 @@ def match_answer(*, actor: User, match: Match, accept: bool) -> Match:
     the pair is never proposed again and the worker looks for new pairs, which the
     coordinators review and publish."""
     match = (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(no_key=True)
         .select_related("programme__community", "mentee__member", "mentor__member")
         .get(pk=match.pk)
     )
@@ -523,7 +529,7 @@ def rematch(programme: Programme) -> MatchingOutcome | None:
 
 
 def _writable(actor: User, relationship: Relationship) -> Relationship:
-    relationship = Relationship.objects.select_for_update().get(pk=relationship.pk)
+    relationship = Relationship.objects.select_for_update(no_key=True).get(pk=relationship.pk)
     require(actor, "write", relationship)
     return relationship
 

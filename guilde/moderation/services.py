@@ -76,7 +76,9 @@ def flags_resolve(*, actor: User, post: Post, agree: bool, reason: str = "") -> 
     """Decide on a post's open flags: agree (the post is hidden) or disagree (a post the
     flags hid comes back). Flaggers learn the outcome. Returns how many flags were decided."""
     require(actor, "hide", post)
-    flags = list(Flag.objects.select_for_update().filter(post=post, status=Flag.Status.OPEN))
+    flags = list(
+        Flag.objects.select_for_update(no_key=True).filter(post=post, status=Flag.Status.OPEN)
+    )
     if not flags:
         raise ValidationError(_("Nothing waits for a decision on this post."))
     if agree and post.hidden_reason != HiddenReason.MODERATOR:

@@ -246,7 +246,7 @@ def notify(
     due = now + EMAIL_GROUPING_WINDOW if frequency == Frequency.IMMEDIATELY else None
     if batch_key:
         open_batch = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(no_key=True)
             .filter(recipient=recipient, batch_key=batch_key, read_at__isnull=True)
             .first()
         )
@@ -303,7 +303,7 @@ def delivery_report(*, email: str, kind: str, description: str = "") -> EmailAdd
     if kind not in ("hard", "soft", "complaint"):
         raise ValidationError(_("A report is a hard bounce, a soft bounce or a complaint."))
     validate_email(email.strip())
-    status, _created = EmailAddressStatus.objects.select_for_update().get_or_create(
+    status, _created = EmailAddressStatus.objects.select_for_update(no_key=True).get_or_create(
         email=email.strip().lower()
     )
     now = timezone.now()

@@ -53,7 +53,7 @@ def onboarding_update(
         errors["introductions"] = _("Choose a visible thread of this community.")
     if errors:
         raise ValidationError(errors)
-    onboarding = Onboarding.objects.select_for_update().filter(
+    onboarding = Onboarding.objects.select_for_update(no_key=True).filter(
         community=community
     ).first() or Onboarding(community=community)
     onboarding.welcome = welcome.strip()
@@ -118,7 +118,7 @@ def buddy_answer(*, actor: User, community: Community, accept: bool) -> Buddy:
     suggested to them again; the next visit to the welcome page suggests someone else."""
     require(actor, "onboard", community)
     suggestion = (
-        Buddy.objects.select_for_update()
+        Buddy.objects.select_for_update(no_key=True)
         .filter(community=community, newcomer=actor, status=Buddy.Status.SUGGESTED)
         .select_related("buddy")
         .first()

@@ -125,12 +125,24 @@ def _insert(docs: list[Doc]) -> None:
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
     row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     size = max(1, min(BATCH, connection.ops.bulk_batch_size(list(_COLUMNS), docs)))
+    # On PostgreSQL two writers may replace one document at once (a request and the worker,
+    # under READ COMMITTED: each deleted the old row, one inserted first): the second
+    # insert updates the row the first made instead of failing on search_document_once.
+    # SQLite writes one transaction at a time: a plain insert.
+    conflict = ""
+    if connection.vendor == "postgresql":
+        updated = ", ".join(
+            f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+            for c in _COLUMNS[3:]
+        )
+        conflict = f" ON CONFLICT (kind, object_key, audience) DO UPDATE SET {updated}"
     with connection.cursor() as cursor:
         for start in range(0, len(docs), size):
             batch = docs[start : start + size]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - constant names
-                + ", ".join([row] * len(batch)),
+                + ", ".join([row] * len(batch))
+                + conflict,
                 [value for doc in batch for value in doc.values(now)],
             )
 

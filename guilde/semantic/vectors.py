@@ -157,7 +157,9 @@ def refresh() -> int | None:
 def rebuild() -> int:
     """Write a new version of the index and record it (the worker). Returns its rows."""
     with transaction.atomic():
-        state, _created = VectorIndexVersion.objects.select_for_update().get_or_create(pk=1)
+        state, _created = VectorIndexVersion.objects.select_for_update(no_key=True).get_or_create(
+            pk=1
+        )
         state.version += 1
         state.token = secrets.token_hex(8)
         state.vectors, state.latest_change = _source()

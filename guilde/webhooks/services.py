@@ -341,9 +341,9 @@ def deliver(delivery_id: int) -> str:
 
 @transaction.atomic
 def _record(delivery_id: int, outcome: sending.Outcome, started_at: datetime) -> str:
-    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    delivery = Delivery.objects.select_for_update(no_key=True).get(pk=delivery_id)
     webhook = (
-        Webhook.objects.select_for_update(of=("self",))
+        Webhook.objects.select_for_update(of=("self",), no_key=True)
         .select_related("community", "owner")
         .get(pk=delivery.webhook_id)
     )
