@@ -92,7 +92,7 @@ def during_writes(scratch: Path) -> dict[str, Any]:
     import django
 
     django.setup()
-    from guilde.core.tests.test_crash import LOAD_SETTINGS, Instance, Ledger, _seed, _start_clients
+    from guilde.core.tests.write_load import LOAD_SETTINGS, Instance, Ledger, seed, start_clients
 
     copy_data_set(copy)
     env = {**_environment(copy), **LOAD_SETTINGS}
@@ -101,9 +101,9 @@ def during_writes(scratch: Path) -> dict[str, Any]:
     instance = Instance(env, logs)
     ledger, stop = Ledger(), threading.Event()
     try:
-        world = _seed(env)
+        world = seed(env)
         instance.start()
-        clients = _start_clients(instance, world, ledger, stop)
+        clients = start_clients(instance, world, ledger, stop)
         time.sleep(10)  # the load settles
         before, started = ledger.acknowledged(), time.monotonic()
         archive = scratch / "writes.tar.gz"

@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guilde.notifications.context.bell",
+                "guilde.core.csrf.csrf",
             ],
         },
     },
@@ -193,7 +194,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 # Cache: Redis when REDIS_URL is set (shared by every process and machine); otherwise a
 # file cache in the data folder, which every process of one machine shares, so rate-limit
-# counters hold across web workers.
+# counters hold across web workers (guilde.core.cache: Django's, culled now and then rather
+# than at every write).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -206,7 +208,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "guilde.core.cache.FileCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }

@@ -246,6 +246,16 @@ def prompt_due(*, viewer: Any) -> StoryPrompt | None:
     """The oldest prompt due for the viewer (one query), or None."""
     if viewer is None or not viewer.is_authenticated:
         return None
+    # Shown on every page a member opens, and most have none due: a plain look at their own
+    # rows first, the whole query (joins, the readable communities) only when one is there.
+    due = StoryPrompt.objects.filter(
+        member_id=viewer.pk,
+        due_at__lte=timezone.now(),
+        answered_at__isnull=True,
+        dismissed_at__isnull=True,
+    )
+    if not due.exists():
+        return None
     return first_row(_open_prompts(viewer).order_by("due_at", "pk"))
 
 

@@ -84,28 +84,28 @@ def _media_names(storage: Storage, folder: str = "") -> Iterator[str]:
         yield from _media_names(storage, f"{folder}/{sub}" if folder else sub)
 
 
-def _tool(name: str) -> str:
-    """The full path of a PostgreSQL client program (``pg_dump``, ``pg_restore``)."""
-    found = shutil.which(name)
-    if found is None:
+def _postgres_tool(name: str, *arguments: str) -> None:
+    """Run a PostgreSQL client program (``pg_dump``, ``pg_restore``) on the default
+    database, without owners or privileges (the target instance's role owns what it holds)."""
+    program = shutil.which(name)
+    if program is None:
         raise BackupError(f"{name} is needed for PostgreSQL backups: install postgresql-client.")
-    return found
-
-
-def _postgres_environment() -> tuple[list[str], dict[str, str]]:
-    """``pg_dump``/``pg_restore`` connection arguments for the default database."""
     params = connection.settings_dict
-    arguments = ["--dbname", str(params["NAME"])]
-    if params.get("HOST"):
-        arguments += ["--host", str(params["HOST"])]
-    if params.get("PORT"):
-        arguments += ["--port", str(params["PORT"])]
-    if params.get("USER"):
-        arguments += ["--username", str(params["USER"])]
+    target = ["--dbname", str(params["NAME"])]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if params.get(key):
+            target += [option, str(params[key])]
     env = {**os.environ}
     if params.get("PASSWORD"):
         env["PGPASSWORD"] = str(params["PASSWORD"])
-    return arguments, env
+    done = subprocess.run(  # noqa: S603
+        [program, "--no-owner", "--no-privileges", *target, *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{name} failed: {done.stderr.strip()[-2000:]}")
 
 
 def _dump_database(folder: Path) -> str:
@@ -120,21 +120,7 @@ def _dump_database(folder: Path) -> str:
         return target.name
     if connection.vendor == "postgresql":
         target = folder / "database.pgdump"
-        arguments, env = _postgres_environment()
-        subprocess.run(  # noqa: S603
-            [
-                _tool("pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                *arguments,
-                "--file",
-                str(target),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        _postgres_tool("pg_dump", "--format=custom", "--file", str(target))
         return target.name
     raise BackupError(f"Backups know SQLite and PostgreSQL, not {connection.vendor}.")
 
@@ -375,21 +361,8 @@ def _restore_database(folder: Path, name: str) -> None:
             source.close()
             target.close()
         return
-    arguments, env = _postgres_environment()
-    subprocess.run(  # noqa: S603
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            *arguments,
-            str(folder / name),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
+    _postgres_tool(
+        "pg_restore", "--clean", "--if-exists", "--single-transaction", str(folder / name)
     )
 
 

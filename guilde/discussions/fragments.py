@@ -18,13 +18,13 @@ from typing import Any
 
 from django.core.cache import caches
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from guilde.communities.models import Community
+from guilde.core import csrf
 from guilde.discussions.models import Thread
 from guilde.discussions.selectors import PostView, ThreadRow
 
@@ -110,7 +110,7 @@ def attach(
     page = (bool(reply_form), can_accept)
     keyed = {_key(view, thread, community, language, page): view for view in views}
     found: dict[str, Any] = cache.get_many(list(keyed))
-    token = get_token(request) if request is not None else ""
+    token = csrf.token(request) if request is not None else ""
     fresh: dict[str, str] = {}
     for key, view in keyed.items():
         html = found.get(key)

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
+from guilde.core import csrf
 from guilde.discussions.fragments import with_token, without_token
 
 # Bump when the thread page's templates change what they show.
@@ -60,7 +60,7 @@ def cached(request: HttpRequest, key: str) -> HttpResponse | None:
     html = caches["fragments"].get(key)
     if html is None:
         return None
-    return HttpResponse(with_token(html, get_token(request)))
+    return HttpResponse(with_token(html, csrf.token(request)))
 
 
 def keep(key: str, response: HttpResponse) -> None:

@@ -825,13 +825,21 @@ def thread_split(
 def thread_mark_read(*, member: User, thread: Thread, position: int) -> None:
     """Remember that ``member`` has read ``thread`` up to ``position`` (never backwards)."""
     position = min(position, thread.last_position)
-    updated = ReadState.objects.filter(
-        member=member, thread=thread, last_read_position__lt=position
-    ).update(last_read_position=position, updated_at=timezone.now())
-    if not updated and not ReadState.objects.filter(member=member, thread=thread).exists():
+    # Read before writing: most views of a thread move nothing, and an UPDATE takes the
+    # database's write lock (SQLite) even when it matches no row.
+    read = (
+        ReadState.objects.filter(member=member, thread=thread)
+        .values_list("last_read_position", flat=True)
+        .first()
+    )
+    if read is None:
         ReadState.objects.get_or_create(
             member=member, thread=thread, defaults={"last_read_position": position}
         )
+    elif read < position:
+        ReadState.objects.filter(
+            member=member, thread=thread, last_read_position__lt=position
+        ).update(last_read_position=position, updated_at=timezone.now())
 
 
 def draft_save(

@@ -183,7 +183,7 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         page_number=request.GET.get("page"),
         show_blocked=request.GET.get("show_blocked") == "1",
     )
-    if isinstance(request.user, User) and posts:
+    if isinstance(request.user, User) and any(view.is_unread for view in posts):
         services.thread_mark_read(
             member=request.user, thread=thread, position=max(v.post.position for v in posts)
         )

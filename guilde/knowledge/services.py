@@ -521,6 +521,10 @@ def view_record(*, article: Article, member: User | None, address: str, user_age
     else:
         secret = f"{settings.SECRET_KEY}:{today.isoformat()}:{address}:{agent}"
         viewer = "v" + hashlib.sha256(secret.encode()).hexdigest()[:40]
+    # Read before writing: most views are repeats, and a refused INSERT still takes the
+    # database's write lock (SQLite).
+    if ArticleView.objects.filter(article=article, viewer=viewer, day=today).exists():
+        return False
     try:
         with transaction.atomic():
             ArticleView.objects.create(article=article, viewer=viewer, day=today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +16,20 @@ from guilde.search import selectors, services
 from guilde.search.forms import SearchForm
 from guilde.search.models import SearchDocument, SearchQuery
 
-_SESSION_KEY = "search_last_query"
+# The last search logged for this browser, so that a search typed on refines its record and a
+# result opened from a later page is counted against it. A signed cookie of its own, not the
+# session: a visitor's search must not start a session (a write, and their pages would no
+# longer come from the visitors' page cache).
+_COOKIE = "guilde_search"
+_COOKIE_SALT = "guilde.search.last-query"
+_COOKIE_SECONDS = 3600
+
+
+def _last_query(request: HttpRequest) -> int | None:
+    value = request.get_signed_cookie(
+        _COOKIE, default=None, salt=_COOKIE_SALT, max_age=_COOKIE_SECONDS
+    )
+    return int(value) if value and value.isdigit() else None
 
 
 def _filters(params: selectors.SearchParams) -> dict[str, str]:
@@ -53,11 +67,11 @@ def search(request: HttpRequest) -> HttpResponse:
             community_id=community_id,
             filters=_filters(params),
             results=page.total,
-            previous=request.session.get(_SESSION_KEY),
+            previous=_last_query(request),
         )
-        request.session[_SESSION_KEY] = query_id = logged.pk
+        query_id = logged.pk
     elif params.q:
-        query_id = request.session.get(_SESSION_KEY)
+        query_id = _last_query(request)
     context = {
         "form": form,
         "page": page,
@@ -71,7 +85,18 @@ def search(request: HttpRequest) -> HttpResponse:
         and htmx.target == "search-results"
         else "search/search.html"
     )
-    return render(request, template, context)
+    response = render(request, template, context)
+    if query_id is not None:
+        response.set_signed_cookie(
+            _COOKIE,
+            str(query_id),
+            salt=_COOKIE_SALT,
+            max_age=_COOKIE_SECONDS,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @require_GET

@@ -10,32 +10,33 @@ database of its own), written by child processes only; the test reads it directl
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
 import sqlite3
 import subprocess
-import sys
 import tarfile
 import threading
-import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import pytest
-import requests
 
-from guilde.core.testing import ROOT, free_port, guilde_command, wait_until
+from guilde.core.testing import wait_until
 from guilde.core.tests.instances import every_row, fresh_instance, own_database, run
+from guilde.core.tests.write_load import (
+    CLIENTS,
+    LOAD_SETTINGS,
+    Instance,
+    Ledger,
+    seed,
+    start_clients,
+)
 
 pytestmark = pytest.mark.django_db
 
-CLIENTS = 4
+
 QUESTIONS, ANSWERS_EACH = 1500, 2
 
 
@@ -69,171 +70,6 @@ class Database:
 
     def value(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.rows(sql, params)[0][0]
-
-
-# The clients: a write load that remembers what was acknowledged ---------------------------
-
-
-@dataclass
-class Ledger:
-    """What the clients sent, and what the server acknowledged (2xx)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    posts: dict[int, tuple[int, str]] = field(default_factory=dict)  # id: (thread, body)
-    # (member, post) or (member, event): every value sent, in order, and whether acknowledged.
-    votes: dict[tuple[int, int], list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
-    rsvps: dict[tuple[int, int], list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
-    revisions: list[tuple[int, str]] = field(default_factory=list)
-    statuses: Counter[str] = field(default_factory=Counter)
-
-    def acknowledged(self) -> int:
-        with self.lock:
-            return self.statuses["2xx"]
-
-
-def _client(base: str, me: dict[str, Any], ledger: Ledger, stop: threading.Event) -> None:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {me['token']}"
-    rng = random.Random(me["member"])  # noqa: S311 (a load, not a secret)
-    serial = 0
-    while not stop.is_set():
-        serial += 1
-        marker = f"crash-{me['member']}-{serial}"
-        action = rng.choice(["answer", "answer", "vote", "rsvp", "revise"])
-        sent: list[Any] | None = None
-        body: dict[str, Any]
-        if action == "answer":
-            thread = rng.choice([me["thread"], *me["answer_in"]])
-            method, url, body = "POST", f"/api/v1/threads/{thread}/posts", {"body": marker}
-        elif action == "vote":
-            post = rng.choice(me["vote_on"])
-            value = rng.choice([-1, 0, 1])
-            method, url, body = "PUT", f"/api/v1/posts/{post}/vote", {"value": value}
-            sent = [value, False]
-            with ledger.lock:
-                ledger.votes[(me["member"], post)].append(sent)
-        elif action == "rsvp":
-            event = rng.choice(me["events"])
-            answer = rng.choice(["in_person", "online", "interested", "not_going"])
-            method, url, body = "PUT", f"/api/v1/events/{event}/rsvp", {"response": answer}
-            sent = [answer, False]
-            with ledger.lock:
-                ledger.rsvps[(me["member"], event)].append(sent)
-        else:
-            article = me["article"]
-            method, url = "PATCH", f"/api/v1/articles/{article}"
-            body = {"title": f"Guide {me['member']}", "body": marker}
-        try:
-            response = session.request(method, base + url, json=body, timeout=30)
-        except requests.RequestException:
-            with ledger.lock:
-                ledger.statuses["no answer"] += 1
-            time.sleep(0.05)  # the server is down: try again soon
-            continue
-        with ledger.lock:
-            if response.status_code >= 300:
-                ledger.statuses[f"{response.status_code} {action}: {response.text[:200]}"] += 1
-                continue
-            ledger.statuses["2xx"] += 1
-            if sent is not None:
-                sent[1] = True
-            if action == "answer":
-                ledger.posts[int(response.json()["id"])] = (thread, marker)
-            elif action == "revise":
-                ledger.revisions.append((article, marker))
-
-
-# The processes ------------------------------------------------------------------------------
-
-
-def _descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it (the web server's workers are in process groups
-    of their own)."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children[parent].append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
-def _kill(*processes: subprocess.Popen[bytes] | None) -> None:
-    """SIGKILL each process and everything it started, all at once."""
-    running = [p for p in processes if p is not None and p.poll() is None]
-    pids = [pid for p in running for pid in _descendants(p.pid)]
-    for pid in pids:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    for process in running:
-        process.wait(timeout=30)
-
-
-class Instance:
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.web: subprocess.Popen[bytes] | None = None
-        self.worker: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def _spawn(self, name: str, *command: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}-{self.starts}.log").open("wb")
-        return subprocess.Popen(
-            guilde_command(*command),
-            env=self.env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def start(self) -> None:
-        self.starts += 1
-        self.web = self._spawn(
-            "web", "serve", "--web-only", "--port", str(self.port), "--workers", "2"
-        )
-        self.worker = self._spawn("worker", "worker", "--interval", "0.1")
-
-        def answers() -> bool:
-            try:
-                return requests.get(self.base + "/healthz", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        assert wait_until(answers, timeout=90, interval=0.2), self.log_tail()
-
-    def kill(self, *others: subprocess.Popen[bytes] | None) -> None:
-        _kill(self.web, self.worker, *others)
-        self.web = self.worker = None
-
-    def stop(self) -> None:
-        for process in (self.web, self.worker):
-            if process is not None:
-                process.send_signal(signal.SIGTERM)
-        for process in (self.web, self.worker):
-            if process is not None:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    _kill(process)
-        self.web = self.worker = None
-
-    def log_tail(self) -> str:
-        return "\n".join(
-            f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}"
-            for log in sorted(self.logs.glob("*.log"))
-        )
 
 
 def _write_dump(folder: Path) -> Path:
@@ -329,42 +165,6 @@ def _settled(history: list[list[Any]], final: Any, initial: Any) -> bool:
     return final in allowed
 
 
-LOAD_SETTINGS = {
-    "GUILDE_RATE_LIMITS": "bench",
-    "GUILDE_NEW_ACCOUNT_DAYS": "0",
-    "GUILDE_BACKUPS": "false",
-    "GUILDE_WORKER_HEARTBEAT_SECONDS": "0.5",
-    "GUILDE_WORKER_STALE_AFTER_SECONDS": "3",
-    "GUILDE_SCHEDULER_TICK": "0.2",
-}
-
-
-def _seed(env: dict[str, str]) -> dict[str, Any]:
-    made = subprocess.run(
-        [sys.executable, "-m", "guilde.core.tests.crash_world", str(CLIENTS)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stderr[-3000:]
-    world: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
-    return world
-
-
-def _start_clients(
-    instance: Instance, world: dict[str, Any], ledger: Ledger, stop: threading.Event
-) -> list[threading.Thread]:
-    clients = [
-        threading.Thread(target=_client, args=(instance.base, me, ledger, stop), daemon=True)
-        for me in world["clients"]
-    ]
-    for client in clients:
-        client.start()
-    return clients
-
-
 def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -372,11 +172,11 @@ def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> N
     with fresh_instance(tmp_path / "instance") as env:
         env.update(LOAD_SETTINGS)
         database = Database(env["DATABASE_URL"])
-        world = _seed(env)
+        world = seed(env)
         instance = Instance(env, logs)
         ledger, stop = Ledger(), threading.Event()
         instance.start()
-        clients = _start_clients(instance, world, ledger, stop)
+        clients = start_clients(instance, world, ledger, stop)
         importing: subprocess.Popen[bytes] | None = None
         kills: list[str] = []
         try:
@@ -390,7 +190,7 @@ def test_sigkill_at_three_points_loses_nothing_acknowledged(tmp_path: Path) -> N
             kills.append("writes in flight")
             # 2. An import in the middle of its batches (with the writes going on).
             instance.start()
-            importing = instance._spawn("import", "import-stackexchange", str(dump), "--quiet")
+            importing = instance.spawn("import", "import-stackexchange", str(dump), "--quiet")
             assert wait_until(
                 lambda: database.value("SELECT COUNT(*) FROM importers_importedobject") > 1000,
                 timeout=300,
@@ -538,7 +338,7 @@ def test_a_backup_made_during_writes_restores_whole(tmp_path: Path) -> None:
     archive = tmp_path / "drill.tar.gz"
     with fresh_instance(tmp_path / "source") as env:
         env.update(LOAD_SETTINGS)
-        world = _seed(env)
+        world = seed(env)
         files = {
             "uploads/2026/11/plan.webp": b"RIFF\x00\x00picture",
             "avatars/writer0.png": bytes(range(256)) * 8,
@@ -551,7 +351,7 @@ def test_a_backup_made_during_writes_restores_whole(tmp_path: Path) -> None:
         instance = Instance(env, logs)
         ledger, stop = Ledger(), threading.Event()
         instance.start()
-        clients = _start_clients(instance, world, ledger, stop)
+        clients = start_clients(instance, world, ledger, stop)
         try:
             assert wait_until(lambda: ledger.acknowledged() >= 30, timeout=120), ledger.statuses
             with ledger.lock:

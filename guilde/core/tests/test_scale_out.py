@@ -21,7 +21,7 @@ import requests
 
 from guilde.core.testing import ROOT, free_port, guilde_command, wait_until
 from guilde.core.tests.instances import fresh_instance
-from guilde.core.tests.test_crash import _seed
+from guilde.core.tests.write_load import seed
 
 pytestmark = [
     pytest.mark.django_db,
@@ -96,7 +96,7 @@ def test_two_web_processes_and_a_worker_share_postgresql_and_redis(tmp_path: Pat
             GUILDE_NEW_ACCOUNT_DAYS="0",
             GUILDE_SCHEDULER_TICK="0.2",
         )
-        world = _seed(env)
+        world = seed(env)
         writer, asker = world["clients"][1], world["clients"][0]
         bases = []
         try:

@@ -284,3 +284,54 @@ def test_visitors_posts_come_from_the_fragment_cache_and_never_go_stale(monkeypa
     client = Client()
     client.force_login(fan)
     assert "Vote up" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_reading_a_thread_writes_only_when_there_is_something_new(client):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guilde.discussions.models import ReadState
+
+    community = CommunityFactory.create(slug="quiet")
+    reader, author = member_of(community), member_of(community)
+    thread = _thread(community, author)
+    client.force_login(reader)
+    url = f"/communities/quiet/threads/{thread.pk}/"
+
+    def writes() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in queries if re.match(r"\s*(INSERT|UPDATE|DELETE|BEGIN)", q["sql"])]
+
+    assert writes()  # the first visit: where the reader is, remembered
+    assert ReadState.objects.get(member=reader, thread=thread).last_read_position == 1
+    assert writes() == []  # nothing new: nothing written (the write lock not taken)
+    services.post_create(actor=author, thread=thread, body="Something new")
+    assert writes()
+    assert ReadState.objects.get(member=reader, thread=thread).last_read_position == 2
+
+
+@pytest.mark.django_db
+def test_every_form_of_a_page_carries_one_csrf_token():
+    import re
+
+    community = CommunityFactory.create(slug="forms")
+    member, author = member_of(community), member_of(community)
+    thread = _thread(community, author, kind="question", title="Q")
+    for number in range(3):
+        services.post_create(actor=author, thread=thread, body=f"Answer {number}")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    html = client.get(f"/communities/forms/threads/{thread.pk}/").content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) > 5  # the reply form, each post's votes and reactions, the bell…
+    assert len(set(tokens)) == 1  # masked once for the request, not once per fragment
+    # …and the token is good: a form of the page posts.
+    reply = client.post(
+        f"/communities/forms/threads/{thread.pk}/reply/",
+        {"body": "Thanks", "csrfmiddlewaretoken": tokens[0]},
+    )
+    assert reply.status_code == 302

@@ -9,7 +9,9 @@ from functools import partial
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guilde.accounts import services as account_services
 from guilde.accounts.tests.factories import MemberFactory
@@ -271,7 +273,9 @@ def test_feedback_and_views(guild):
     client = Client()
     client.force_login(guild["member"])
     client.get(url, headers=browser)
-    client.get(url, headers=browser)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, headers=browser)  # a repeat: nothing written, no write lock taken
+    assert not [q for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "BEGIN"))]
     article.refresh_from_db()
     assert article.view_count == 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from guilde.communities.tests.factories import CommunityFactory, member_of
@@ -150,3 +151,26 @@ def test_similar_questions_cost_the_same_queries_for_1_or_5_results(client, comm
         small=1,
         large=5,
     )
+
+
+def test_a_visitors_searches_refine_one_record_without_starting_a_session(community):
+    from django.conf import settings
+
+    _question(community, "Bottle conditioning")
+    visitor = Client()
+    visitor.get("/search/", {"q": "bott"})
+    response = visitor.get("/search/", {"q": "bottle cond"})  # typed on
+    (logged,) = SearchQuery.objects.all()
+    assert (logged.text, logged.member, logged.results) == ("bottle cond", None, 1)
+    # Neither a session (a write; and the visitors' page cache skips anyone with one) nor
+    # the query's text in a cookie: only the record's signed number.
+    assert settings.SESSION_COOKIE_NAME not in visitor.cookies
+    assert "bottle" not in response.cookies["guilde_search"].value
+    # A forged number is ignored: a new record, not someone else's refined.
+    visitor.cookies["guilde_search"] = str(logged.pk)
+    visitor.get("/search/", {"q": "bottle conditioning"})
+    assert SearchQuery.objects.count() == 2
+    # Another browser starts its own record.
+    Client().get("/search/", {"q": "bottle conditioning"})
+    assert SearchQuery.objects.count() == 3
+    assert SearchQuery.objects.get(pk=logged.pk).text == "bottle cond"
