@@ -148,6 +148,12 @@ class Thread(models.Model):
                 condition=Q(deleted_at__isnull=True, hidden_at__isnull=True),
                 name="thread_listed_idx",
             ),
+            # The few threads pinned above everyone's home page (read on every home page).
+            models.Index(
+                fields=["-last_activity_at"],
+                condition=Q(pinned_globally=True),
+                name="thread_pinned_everyone_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

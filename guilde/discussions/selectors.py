@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -19,8 +21,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from guilde.accounts.models import Block, User
 from guilde.accounts.selectors import MemberCard, member_cards
@@ -361,36 +363,61 @@ def first_unread_position(*, viewer: Any, thread: Thread) -> int:
     return min(read + 1, thread.last_position)
 
 
+# A thread the member never opened counts as unread for this long after its last activity
+# (and only if that came after they joined); one they opened counts whenever it has posts
+# past where they stopped. Without the window, a member of large communities had every
+# thread they never opened counted on each visit to the home page (all of them: seconds).
+UNREAD_NEW_DAYS = 30
+
+
 def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[int, int]:
     """For each community, how many of its threads have posts the viewer has not read.
 
-    A thread never opened counts when it moved after the viewer joined the community;
-    muted threads and communities do not count.
+    A thread the viewer opened counts when it has posts past where they stopped; a thread
+    never opened counts when it moved after the viewer joined the community and within the
+    last :data:`UNREAD_NEW_DAYS` days. Muted threads and communities do not count. Three
+    queries, each bounded by an index: the viewer's memberships, the threads they read
+    (from their read states), the recent threads of their communities.
     """
     if not viewer.is_authenticated or not communities:
         return {}
-    joined = Membership.objects.filter(
-        member_id=viewer.pk, community=OuterRef("community_id"), status=Membership.Status.ACTIVE
-    ).values("joined_at")[:1]
-    threads = (
-        Thread.objects.filter(community__in=communities)
-        .listed()
-        .annotate(read=_read_position(viewer), joined=Subquery(joined))
-        .filter(joined__isnull=False)
-        .filter(
-            Q(read__isnull=False, last_position__gt=Coalesce("read", 0))
-            | Q(read__isnull=True, last_activity_at__gt=Coalesce("joined", "created_at"))
-        )
-        # What the viewer muted (the thread, or its whole community) is not counted
-        # (subscriptions are the notifications app's, reached through their reverse relation).
+    joined = dict(
+        Membership.objects.filter(
+            member_id=viewer.pk, community__in=communities, status=Membership.Status.ACTIVE
+        ).values_list("community_id", "joined_at")
+    )
+    if not joined:
+        return {}
+    horizon = timezone.now() - timedelta(days=UNREAD_NEW_DAYS)
+    # What the viewer muted (the thread, or its whole community) is not counted
+    # (subscriptions are the notifications app's, reached through their reverse relation).
+    unmuted = (
+        Thread.objects.listed()
         .exclude(subscriptions__member_id=viewer.pk, subscriptions__level="mute")
         .exclude(
             community__subscriptions__member_id=viewer.pk, community__subscriptions__level="mute"
         )
     )
-    return dict(
-        threads.values_list("community_id").annotate(n=Count("id")).values_list("community_id", "n")
+    behind = unmuted.filter(
+        community_id__in=list(joined),
+        read_states__member_id=viewer.pk,
+        last_position__gt=F("read_states__last_read_position"),
     )
+    recent = Q()
+    for community_id, joined_at in joined.items():
+        recent |= Q(
+            community_id=community_id, last_activity_at__gt=max(joined_at or horizon, horizon)
+        )
+    never_opened = unmuted.filter(recent).exclude(read_states__member_id=viewer.pk)
+    counts: dict[int, int] = defaultdict(int)
+    for threads in (behind, never_opened):
+        for community_id, number in (
+            threads.values_list("community_id")
+            .annotate(n=Count("id"))
+            .values_list("community_id", "n")
+        ):
+            counts[community_id] += number
+    return dict(counts)
 
 
 PINNED_FOR_EVERYONE = 5

@@ -208,6 +208,37 @@ def test_read_state_and_first_unread(community):
     assert selectors.unread_thread_counts(viewer=reader, communities=[community]) == {}
 
 
+def test_threads_never_opened_count_as_unread_while_recent(community):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guilde.communities.models import Membership
+    from guilde.notifications.models import Subscription
+
+    reader = member_of(community)
+    Membership.objects.filter(member=reader).update(
+        joined_at=timezone.now() - timedelta(days=400)
+    )
+    fresh, old, muted, before = (_thread(community) for _ in range(4))
+    now = timezone.now()
+    Thread.objects.filter(pk=old.pk).update(
+        last_activity_at=now - timedelta(days=selectors.UNREAD_NEW_DAYS + 1)
+    )
+    Thread.objects.filter(pk=before.pk).update(last_activity_at=now - timedelta(days=401))
+    Subscription.objects.create(member=reader, thread=muted, level="mute")
+    counts = selectors.unread_thread_counts(viewer=reader, communities=[community])
+    assert counts == {community.pk: 1}  # only the fresh one
+    # Opened, then a new post long ago: still unread, however old (it is being followed).
+    old.refresh_from_db()
+    services.thread_mark_read(member=reader, thread=old, position=1)
+    services.post_create(actor=member_of(community), thread=old, body="Late reply")
+    Thread.objects.filter(pk=old.pk).update(last_activity_at=now - timedelta(days=60))
+    assert selectors.unread_thread_counts(viewer=reader, communities=[community]) == {
+        community.pk: 2
+    }
+
+
 def test_drafts_are_kept_and_forgotten(community):
     member = member_of(community)
     services.draft_save(
