@@ -13,6 +13,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -389,33 +390,45 @@ def unread_thread_counts(*, viewer: Any, communities: list[Community]) -> dict[i
     if not joined:
         return {}
     horizon = timezone.now() - timedelta(days=UNREAD_NEW_DAYS)
-    # What the viewer muted (the thread, or its whole community) is not counted
-    # (subscriptions are the notifications app's, reached through their reverse relation).
-    unmuted = (
-        Thread.objects.listed()
-        .exclude(subscriptions__member_id=viewer.pk, subscriptions__level="mute")
-        .exclude(
-            community__subscriptions__member_id=viewer.pk, community__subscriptions__level="mute"
+
+    def unmuted[M: Model](rows: QuerySet[M], thread: str) -> QuerySet[M]:
+        # What the viewer muted (the thread, or its whole community) is not counted
+        # (subscriptions are the notifications app's, reached through their reverse relation).
+        return rows.exclude(
+            **{
+                f"{thread}subscriptions__member_id": viewer.pk,
+                f"{thread}subscriptions__level": "mute",
+            }
+        ).exclude(
+            **{
+                f"{thread}community__subscriptions__member_id": viewer.pk,
+                f"{thread}community__subscriptions__level": "mute",
+            }
         )
-    )
-    behind = unmuted.filter(
-        community_id__in=list(joined),
-        read_states__member_id=viewer.pk,
-        last_position__gt=F("read_states__last_read_position"),
-    )
+
+    # Driven by the viewer's read states (few), not by their communities' threads (many).
+    behind = unmuted(
+        ReadState.objects.filter(
+            member_id=viewer.pk,
+            thread__community_id__in=list(joined),
+            thread__deleted_at__isnull=True,
+            thread__hidden_at__isnull=True,
+            thread__last_position__gt=F("last_read_position"),
+        ),
+        "thread__",
+    ).values_list("thread__community_id")
     recent = Q()
     for community_id, joined_at in joined.items():
-        recent |= Q(
-            community_id=community_id, last_activity_at__gt=max(joined_at or horizon, horizon)
-        )
-    never_opened = unmuted.filter(recent).exclude(read_states__member_id=viewer.pk)
+        since = max(joined_at or horizon, horizon)
+        recent |= Q(community_id=community_id, last_activity_at__gt=since)
+    never_opened = (
+        unmuted(Thread.objects.listed().filter(recent), "")
+        .exclude(read_states__member_id=viewer.pk)
+        .values_list("community_id")
+    )
     counts: dict[int, int] = defaultdict(int)
-    for threads in (behind, never_opened):
-        for community_id, number in (
-            threads.values_list("community_id")
-            .annotate(n=Count("id"))
-            .values_list("community_id", "n")
-        ):
+    for grouped in (behind, never_opened):
+        for community_id, number in grouped.annotate(n=Count("pk")):
             counts[community_id] += number
     return dict(counts)
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils.html import escape
 from django.utils.text import slugify
@@ -171,6 +171,12 @@ class Generator:
         # Searchable like anything written through the services (in batches of its own).
         indexing.changed("member", *member_ids)
         indexing.changed("community_content", *[c.pk for c, *_rest in communities])
+        if connection.vendor == "postgresql":
+            # The planner's statistics for what was just loaded: without them (autovacuum
+            # comes later) it takes a million rows for a handful and drives joins from the
+            # wrong side (the home page's unread counts: 250 ms instead of 2).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.counts["seconds"] = round(time.monotonic() - started, 1)
         return self.counts
 

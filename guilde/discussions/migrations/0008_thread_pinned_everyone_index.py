@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0004_duplicates'),
-        ('discussions', '0007_duplicates'),
+        ("communities", "0004_duplicates"),
+        ("discussions", "0007_duplicates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(condition=models.Q(('pinned_globally', True)), fields=['-last_activity_at'], name='thread_pinned_everyone_idx'),
+            model_name="thread",
+            index=models.Index(
+                condition=models.Q(("pinned_globally", True)),
+                fields=["-last_activity_at"],
+                name="thread_pinned_everyone_idx",
+            ),
         ),
     ]

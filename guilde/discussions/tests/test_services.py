@@ -217,10 +217,8 @@ def test_threads_never_opened_count_as_unread_while_recent(community):
     from guilde.notifications.models import Subscription
 
     reader = member_of(community)
-    Membership.objects.filter(member=reader).update(
-        joined_at=timezone.now() - timedelta(days=400)
-    )
-    fresh, old, muted, before = (_thread(community) for _ in range(4))
+    Membership.objects.filter(member=reader).update(joined_at=timezone.now() - timedelta(days=400))
+    _fresh, old, muted, before = (_thread(community) for _ in range(4))
     now = timezone.now()
     Thread.objects.filter(pk=old.pk).update(
         last_activity_at=now - timedelta(days=selectors.UNREAD_NEW_DAYS + 1)
