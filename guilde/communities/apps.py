@@ -8,6 +8,14 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from guilde.communities.models import Membership
+        from guilde.communities.selectors import forget_member_counts
+
+        post_save.connect(forget_member_counts, sender=Membership, dispatch_uid="member-counts")
+        post_delete.connect(forget_member_counts, sender=Membership, dispatch_uid="member-counts-")
+
         from guilde.accounts.visibility import register_shared_members_resolver
         from guilde.communities import permissions  # noqa: F401  (registers the rules)
         from guilde.communities.selectors import members_sharing_a_community

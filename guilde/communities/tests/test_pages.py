@@ -276,3 +276,28 @@ def test_an_invitation_opens_sign_up_on_an_invitation_only_instance():
     confirm = found.group(0)
     client.post("/" + confirm.split("://", 1)[1].split("/", 1)[1])
     assert Membership.objects.filter(community=community, member=guest, status="active").exists()
+
+
+@pytest.mark.django_db
+def test_member_counts_follow_joins_and_departures_at_once():
+    from guilde.communities import selectors
+
+    community = CommunityFactory.create(slug="counted", visibility="public", join_policy="open")
+    other = CommunityFactory.create(slug="elsewhere", visibility="public")
+    member_of(community), member_of(community), member_of(other)
+    newcomer = MemberFactory.create()
+
+    def shown() -> tuple[str, str]:
+        page = Client().get("/communities/counted/").content.decode()
+        directory = Client().get("/communities/").content.decode()
+        return (
+            re.search(r"(\d+) members?", page).group(0),  # type: ignore[union-attr]
+            re.search(r"(\d+) members?", directory).group(0),  # type: ignore[union-attr]
+        )
+
+    assert shown() == ("2 members", "2 members")  # "counted" comes first in the directory
+    assert selectors.active_member_counts() == {community.pk: 2, other.pk: 1}  # now cached
+    services.membership_join(actor=newcomer, community=community)
+    assert shown() == ("3 members", "3 members")
+    services.membership_leave(actor=newcomer, community=community)
+    assert shown() == ("2 members", "2 members")
