@@ -36,9 +36,13 @@ def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters and cached values never leak from one test to the next."""
     from django.core.cache import cache
 
+    from guilde.communities.selectors import forget_member_counts
+
     cache.clear()
+    forget_member_counts()  # and each process's copy of the member counts
     yield
     cache.clear()
+    forget_member_counts()
 
 
 @pytest.fixture(autouse=True)

@@ -124,6 +124,13 @@ class Community(models.Model):
         return self.name
 
     @property
+    def member_count(self) -> int:
+        """Active members (from the shared cache: communities.selectors)."""
+        from guilde.communities.selectors import active_member_counts
+
+        return active_member_counts().get(self.pk, 0)
+
+    @property
     def is_archived(self) -> bool:
         return self.status == self.Status.ARCHIVED
 

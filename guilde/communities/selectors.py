@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -9,17 +10,12 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -63,15 +59,23 @@ def with_viewer_membership(communities: list[Community], viewer: Any) -> list[Co
     return communities
 
 
-# Active members of every community, kept in the shared cache: counting them on each page
-# (the home page's cards, the directory, a community's own page) read every membership of
-# the communities shown (tens of milliseconds at 20,000 members). Saving or deleting a
-# membership clears it (communities.apps); a bulk update is seen within the minute.
+# Active members of every community, kept in the shared cache and read as
+# ``Community.member_count``: counting them on each page (the home page's cards, the
+# directory, a community's own page) read every membership of the communities shown (tens
+# of milliseconds at 20,000 members). Saving or deleting a membership clears it
+# (communities.apps); a bulk update is seen within the minute. Each process keeps what it
+# read for a second (a page shows many cards), cleared with the shared copy.
 MEMBER_COUNTS_KEY = "communities:active-member-counts"
 MEMBER_COUNTS_SECONDS = 60
+_MEMO_SECONDS = 1.0
+_memo: tuple[float, dict[int, int]] = (0.0, {})
 
 
 def active_member_counts() -> dict[int, int]:
+    global _memo
+    now = time.monotonic()
+    if now < _memo[0]:
+        return _memo[1]
     counts: dict[int, int] | None = cache.get(MEMBER_COUNTS_KEY)
     if counts is None:
         counts = dict(
@@ -82,24 +86,14 @@ def active_member_counts() -> dict[int, int]:
             .values_list("community_id", "n")
         )
         cache.set(MEMBER_COUNTS_KEY, counts, MEMBER_COUNTS_SECONDS)
+    _memo = (now + _MEMO_SECONDS, counts)
     return counts
 
 
 def forget_member_counts(**_signal: Any) -> None:
+    global _memo
+    _memo = (0.0, {})
     cache.delete(MEMBER_COUNTS_KEY)
-
-
-def member_count() -> Case | Value:
-    """The active-member count of each community row, as an expression (to show and to
-    order by) built from :func:`active_member_counts`."""
-    counts = active_member_counts()
-    if not counts:
-        return Value(0)
-    return Case(
-        *[When(pk=pk, then=Value(n)) for pk, n in sorted(counts.items())],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
 
 
 def community_queryset(
@@ -129,13 +123,9 @@ def community_queryset(
         )
     if search:
         communities = communities.filter(Q(name__icontains=search) | Q(domain__icontains=search))
-    return (
-        communities.distinct()
-        .annotate(member_count=member_count())
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("name")),
-            "organisations",
-        )
+    return communities.distinct().prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        "organisations",
     )
 
 
@@ -171,7 +161,7 @@ def community_get(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             "organisations",
             Prefetch("related", queryset=Community.objects.existing().order_by("name")),
-        ).annotate(member_count=member_count())
+        )
     # A slice, not .first(): one row by its unique slug needs no ORDER BY.
     community = next(iter(communities[:1]), None)
     if community is None:
@@ -273,7 +263,14 @@ def communities_to_discover(*, viewer: Any, excluding: list[int], limit: int) ->
         .filter(status=Community.Status.ACTIVE)
         .exclude(pk__in=excluding)
     )
-    return list(found.order_by(F("member_count").desc(), "name")[:limit])
+    counts = active_member_counts()
+
+    def liveliest(pk: int, name: str) -> tuple[int, str]:
+        return (-counts.get(pk, 0), name)
+
+    chosen = sorted(found.values_list("pk", "name"), key=lambda row: liveliest(*row))[:limit]
+    rows = found.filter(pk__in=[pk for pk, _name in chosen])
+    return sorted(rows, key=lambda c: liveliest(c.pk, c.name))
 
 
 def my_communities(viewer: Any) -> list[Community]:
