@@ -8,13 +8,15 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self) -> None:
+        from django.core.signals import request_started
         from django.db.models.signals import post_delete, post_save
 
         from guilde.communities.models import Membership
-        from guilde.communities.selectors import forget_member_counts
+        from guilde.communities.selectors import forget_kept_member_counts, forget_member_counts
 
         post_save.connect(forget_member_counts, sender=Membership, dispatch_uid="member-counts")
         post_delete.connect(forget_member_counts, sender=Membership, dispatch_uid="member-counts-")
+        request_started.connect(forget_kept_member_counts, dispatch_uid="member-counts-kept")
 
         from guilde.accounts.visibility import register_shared_members_resolver
         from guilde.communities import permissions  # noqa: F401  (registers the rules)

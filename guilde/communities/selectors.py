@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -63,19 +64,20 @@ def with_viewer_membership(communities: list[Community], viewer: Any) -> list[Co
 # ``Community.member_count``: counting them on each page (the home page's cards, the
 # directory, a community's own page) read every membership of the communities shown (tens
 # of milliseconds at 20,000 members). Saving or deleting a membership clears it
-# (communities.apps); a bulk update is seen within the minute. Each process keeps what it
-# read for a second (a page shows many cards), cleared with the shared copy.
+# (communities.apps); a bulk update is seen within the minute. A thread keeps what it read
+# until its next request begins (a page shows many cards; another process's change shows at
+# the next request), or a second outside requests (the worker).
 MEMBER_COUNTS_KEY = "communities:active-member-counts"
 MEMBER_COUNTS_SECONDS = 60
 _MEMO_SECONDS = 1.0
-_memo: tuple[float, dict[int, int]] = (0.0, {})
+_memo = threading.local()
 
 
 def active_member_counts() -> dict[int, int]:
-    global _memo
     now = time.monotonic()
-    if now < _memo[0]:
-        return _memo[1]
+    kept: tuple[float, dict[int, int]] | None = getattr(_memo, "kept", None)
+    if kept is not None and now < kept[0]:
+        return kept[1]
     counts: dict[int, int] | None = cache.get(MEMBER_COUNTS_KEY)
     if counts is None:
         counts = dict(
@@ -86,13 +88,17 @@ def active_member_counts() -> dict[int, int]:
             .values_list("community_id", "n")
         )
         cache.set(MEMBER_COUNTS_KEY, counts, MEMBER_COUNTS_SECONDS)
-    _memo = (now + _MEMO_SECONDS, counts)
+    _memo.kept = (now + _MEMO_SECONDS, counts)
     return counts
 
 
+def forget_kept_member_counts(**_signal: Any) -> None:
+    """This thread reads the shared counts again (at the start of each request)."""
+    _memo.kept = None
+
+
 def forget_member_counts(**_signal: Any) -> None:
-    global _memo
-    _memo = (0.0, {})
+    forget_kept_member_counts()
     cache.delete(MEMBER_COUNTS_KEY)
 
 

@@ -301,3 +301,20 @@ def test_member_counts_follow_joins_and_departures_at_once():
     assert shown() == ("3 members", "3 members")
     services.membership_leave(actor=newcomer, community=community)
     assert shown() == ("2 members", "2 members")
+    # Another process's join: it clears the shared counts (its signal), not this thread's
+    # copy; the next request here reads them again.
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                community=community,
+                member=MemberFactory.create(),
+                status="active",
+                joined_at=timezone.now(),
+            )
+        ]
+    )
+    cache.delete(selectors.MEMBER_COUNTS_KEY)
+    assert shown() == ("3 members", "3 members")
